@@ -1,0 +1,187 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts.models import (
+    Membership,
+    Organization,
+    OrganizationEvent,
+    StudentProfile,
+    User,
+)
+from accounts.sites import OrganizationScopedAdmin, employer_site
+
+
+def run_transition(modeladmin, request, queryset, method: str, done: str) -> None:
+    """Call `method(by=request.user)` on each selected row and report what happened."""
+    succeeded, refused = 0, []
+    for obj in queryset:
+        try:
+            getattr(obj, method)(by=request.user)
+        except ValidationError as error:
+            refused.append(" ".join(error.messages))
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+    for reason in refused:
+        modeladmin.message_user(request, reason, messages.WARNING)
+
+
+# --- Career-center staff site (/staff/) ---------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_active", "groups"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Name", {"fields": ["first_name", "last_name"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+    filter_horizontal = ["groups"]
+
+
+class OrganizationEventInline(admin.TabularInline):
+    model = OrganizationEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "organization"
+    extra = 0
+    fields = ["user", "role", "status", "created_at"]
+    readonly_fields = ["created_at", "status"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "verification", "email_domain", "website", "created_at"]
+    list_filter = ["verification"]
+    search_fields = ["name", "email_domain", "website"]
+    readonly_fields = ["verification", "verified_at", "verified_by", "created_at", "updated_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = [
+        "name",
+        "slug",
+        "website",
+        "email_domain",
+        "description",
+        "logo",
+        "verification",
+        "verified_at",
+        "verified_by",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [MembershipInline, OrganizationEventInline]
+    actions = ["verify", "suspend", "reinstate"]
+
+    @admin.action(description="Verify selected organizations")
+    def verify(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_transition(self, request, queryset, "verify", "organization(s) verified")
+
+    @admin.action(description="Suspend selected organizations")
+    def suspend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_transition(self, request, queryset, "suspend", "organization(s) suspended")
+
+    @admin.action(description="Reinstate selected organizations")
+    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_transition(self, request, queryset, "reinstate", "organization(s) reinstated")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "status", "created_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["user__email", "organization__name"]
+    raw_id_fields = ["user", "organization"]
+    readonly_fields = ["status", "decided_at", "decided_by", "created_at"]
+    list_select_related = ["user", "organization"]
+
+
+@admin.register(StudentProfile)
+class StudentProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "school", "program", "graduation_year", "created_at"]
+    search_fields = ["user__email", "school", "program"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user"]
+
+
+# --- Employer site (/employer/) -------------------------------------------------------
+
+
+@admin.register(Organization, site=employer_site)
+class EmployerOrganizationAdmin(OrganizationScopedAdmin):
+    """Members edit their organization's public profile; verification stays with staff."""
+
+    organization_field = ""
+    list_display = ["name", "verification", "website"]
+    fields = ["name", "website", "description", "logo", "verification"]
+    readonly_fields = ["verification"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Membership, site=employer_site)
+class EmployerMembershipAdmin(OrganizationScopedAdmin):
+    """Owners let colleagues who asked to join in, or take people out."""
+
+    list_display = ["user", "organization", "role", "status", "created_at"]
+    list_filter = ["status"]
+    fields = ["user", "organization", "role", "status", "created_at"]
+    readonly_fields = fields
+    actions = ["approve", "remove"]
+    list_select_related = ["user", "organization"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        owned = Membership.objects.active().filter(user=request.user, role=Membership.Role.OWNER)
+        if not owned.exists():
+            actions.pop("approve", None)
+            actions.pop("remove", None)
+        return actions
+
+    def _owned(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        owned_orgs = Membership.objects.active().filter(
+            user=request.user, role=Membership.Role.OWNER
+        )
+        return queryset.filter(organization__in=owned_orgs.values("organization"))
+
+    @admin.action(description="Let selected people join")
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_transition(self, request, self._owned(request, queryset), "approve", "member(s) added")
+
+    @admin.action(description="Remove selected people (or decline their request)")
+    def remove(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_transition(
+            self, request, self._owned(request, queryset), "remove", "membership(s) removed"
+        )

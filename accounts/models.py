@@ -1,0 +1,424 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class UserManager(BaseUserManager):
+    """Users log in with their email address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
+            raise ValueError("A superuser must have is_staff and is_superuser set.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in with an email address: student, employer or staff."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """The name to greet the person by: full name, else the email's local part."""
+        return self.get_full_name() or self.email.split("@")[0]
+
+    @property
+    def is_student(self) -> bool:
+        """True for a person with a student profile."""
+        return hasattr(self, "student_profile")
+
+    @property
+    def is_career_staff(self) -> bool:
+        """True for career-center staff (staff flag plus the group) and superusers."""
+        if not self.is_active or not self.is_staff:
+            return False
+        if self.is_superuser:
+            return True
+        return self.groups.filter(name=settings.CAREER_CENTER_GROUP).exists()
+
+    def employer_organizations(self) -> OrganizationQuerySet:
+        """Organizations this person may act for in the employer site."""
+        return Organization.objects.employable_by(self)
+
+    @property
+    def is_employer(self) -> bool:
+        """True for an active member of an organization that is not suspended."""
+        return self.is_authenticated and self.employer_organizations().exists()
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def verified(self) -> OrganizationQuerySet:
+        """Organizations whose listings may be published."""
+        return self.filter(verification=Organization.Verification.VERIFIED)
+
+    def pending(self) -> OrganizationQuerySet:
+        """Organizations waiting for the career center to verify them."""
+        return self.filter(verification=Organization.Verification.PENDING)
+
+    def employable_by(self, user) -> OrganizationQuerySet:
+        """Organizations in which `user` is an active member, suspended ones excluded."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.exclude(verification=Organization.Verification.SUSPENDED).filter(
+            memberships__user=user,
+            memberships__status=Membership.Status.ACTIVE,
+        )
+
+    def for_email_domain(self, domain: str) -> OrganizationQuerySet:
+        """Organizations that claim this email domain (never a free webmail domain)."""
+        domain = domain.lower()
+        if not domain or domain in settings.FREE_EMAIL_DOMAINS:
+            return self.none()
+        return self.filter(email_domain=domain)
+
+
+def organization_logo_path(instance: Organization, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return f"logos/{instance.slug}.{suffix}"
+
+
+class Organization(models.Model):
+    """A hiring organization: a company, non-profit or campus office."""
+
+    class Verification(models.TextChoices):
+        PENDING = "pending", "Pending verification"
+        VERIFIED = "verified", "Verified"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    website = models.URLField(blank=True)
+    email_domain = models.CharField(
+        max_length=253,
+        blank=True,
+        db_index=True,
+        help_text="People signing up with an email at this domain may ask to join.",
+    )
+    description = models.TextField(blank=True)
+    logo = models.ImageField(upload_to=organization_logo_path, blank=True)
+    verification = models.CharField(
+        max_length=20,
+        choices=Verification.choices,
+        default=Verification.PENDING,
+        db_index=True,
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verification__in=["pending", "verified", "suspended"]),
+                name="organization_verification_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = self._unique_slug()
+        self.email_domain = (self.email_domain or "").strip().lower().lstrip("@")
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self) -> str:
+        base = slugify(self.name)[:200] or "organization"
+        slug, n = base, 2
+        while Organization.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug = f"{base}-{n}"
+            n += 1
+        return slug
+
+    @classmethod
+    def register(cls, *, name: str, website: str, email_domain: str, owner) -> Organization:
+        """Create a pending organization with `owner` as its first (owner) member."""
+        if email_domain.lower() in settings.FREE_EMAIL_DOMAINS:
+            email_domain = ""
+        # A domain already claimed stays with its first organization.
+        if email_domain and cls.objects.filter(email_domain=email_domain.lower()).exists():
+            email_domain = ""
+        with transaction.atomic():
+            organization = cls.objects.create(name=name, website=website, email_domain=email_domain)
+            Membership.objects.create(
+                user=owner,
+                organization=organization,
+                role=Membership.Role.OWNER,
+                status=Membership.Status.ACTIVE,
+            )
+        return organization
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == self.Verification.VERIFIED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.verification == self.Verification.SUSPENDED
+
+    def active_members(self, *, role: str | None = None):
+        """Users who are active members of this organization (optionally of one role)."""
+        lookups = {
+            "memberships__organization": self,
+            "memberships__status": Membership.Status.ACTIVE,
+        }
+        if role:
+            lookups["memberships__role"] = role
+        return User.objects.filter(is_active=True, **lookups)
+
+    def _transition(self, *, to: str, allowed_from: set[str], by, note: str = "") -> None:
+        with transaction.atomic():
+            locked = Organization.objects.select_for_update().get(pk=self.pk)
+            if locked.verification not in allowed_from:
+                raise ValidationError(
+                    f"{self.name} is {locked.get_verification_display().lower()}; "
+                    f"it cannot become {self.Verification(to).label.lower()}."
+                )
+            from_status = locked.verification
+            self.verification = to
+            fields = ["verification", "updated_at"]
+            if to == self.Verification.VERIFIED:
+                self.verified_at = timezone.now()
+                self.verified_by = by
+                fields += ["verified_at", "verified_by"]
+            self.save(update_fields=fields)
+            OrganizationEvent.objects.create(
+                organization=self,
+                actor=by,
+                from_status=from_status,
+                to_status=to,
+                note=note,
+            )
+
+    def verify(self, *, by, note: str = "") -> None:
+        """Mark a pending organization as verified so its listings can be published."""
+        self._transition(
+            to=self.Verification.VERIFIED, allowed_from={self.Verification.PENDING}, by=by, note=note
+        )
+
+    def suspend(self, *, by, note: str = "") -> None:
+        """Suspend an organization: its members lose access to the employer site."""
+        self._transition(
+            to=self.Verification.SUSPENDED,
+            allowed_from={self.Verification.PENDING, self.Verification.VERIFIED},
+            by=by,
+            note=note,
+        )
+
+    def reinstate(self, *, by, note: str = "") -> None:
+        """Lift a suspension; the organization is verified again."""
+        self._transition(
+            to=self.Verification.VERIFIED,
+            allowed_from={self.Verification.SUSPENDED},
+            by=by,
+            note=note,
+        )
+
+
+class OrganizationEvent(models.Model):
+    """Append-only record of an organization's verification changes."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.from_status} → {self.to_status}"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def requested(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.REQUESTED)
+
+
+class Membership(models.Model):
+    """A person's place in an organization: owners manage members, members post listings."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Asked to join"
+        ACTIVE = "active", "Active"
+        REMOVED = "removed", "Removed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org"),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "member"]), name="membership_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "active", "removed"]),
+                name="membership_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization}"
+
+    @classmethod
+    def request_to_join(cls, *, user, organization: Organization) -> Membership:
+        """Record a request to join and tell the organization's owners."""
+        from notifications.outbox import queue_email
+
+        with transaction.atomic():
+            membership = cls.objects.create(
+                user=user, organization=organization, status=cls.Status.REQUESTED
+            )
+            owners = organization.active_members(role=cls.Role.OWNER)
+            for owner in owners:
+                queue_email(
+                    to=owner.email,
+                    recipient=owner,
+                    kind="accounts.join_request",
+                    template="accounts/email/join_request",
+                    context={"organization": organization, "requester": user, "owner": owner},
+                    dedupe_key=f"accounts.join_request:{membership.pk}:{owner.pk}",
+                )
+        return membership
+
+    def _decide(self, *, to: str, by) -> None:
+        with transaction.atomic():
+            locked = Membership.objects.select_for_update().get(pk=self.pk)
+            allowed = {
+                self.Status.ACTIVE: {self.Status.REQUESTED, self.Status.REMOVED},
+                self.Status.REMOVED: {self.Status.REQUESTED, self.Status.ACTIVE},
+            }[to]
+            if locked.status not in allowed:
+                raise ValidationError(
+                    f"{self.user} is already {locked.get_status_display().lower()}."
+                )
+            if to == self.Status.REMOVED and locked.role == self.Role.OWNER:
+                others = (
+                    Membership.objects.active()
+                    .filter(organization_id=self.organization_id, role=self.Role.OWNER)
+                    .exclude(pk=self.pk)
+                )
+                if not others.exists():
+                    raise ValidationError(
+                        "An organization needs at least one owner; add another owner first."
+                    )
+            self.status = to
+            self.decided_at = timezone.now()
+            self.decided_by = by
+            self.save(update_fields=["status", "decided_at", "decided_by"])
+
+    def approve(self, *, by) -> None:
+        """Let a person who asked to join into the organization."""
+        self._decide(to=self.Status.ACTIVE, by=by)
+
+    def remove(self, *, by) -> None:
+        """Take a person out of the organization (or decline their request)."""
+        self._decide(to=self.Status.REMOVED, by=by)
+
+
+class StudentProfile(models.Model):
+    """What a student tells employers about themselves."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="student_profile"
+    )
+    school = models.CharField(max_length=200, blank=True)
+    program = models.CharField("program or major", max_length=200, blank=True)
+    graduation_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    bio = models.TextField("short bio", max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(graduation_year__isnull=True)
+                | Q(graduation_year__gte=1950, graduation_year__lte=2100),
+                name="student_graduation_year_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Student profile of {self.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile")

@@ -1,0 +1,80 @@
+"""The two admin sites: /staff/ for the career center, /employer/ for organizations."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+
+class StaffAdminSite(admin.AdminSite):
+    """The career center's back office: moderation, verification, reports, users."""
+
+    site_header = "MicroIntern career center"
+    site_title = "MicroIntern career center"
+    index_title = "Career center"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Staff flag, plus the Career center group unless superuser."""
+        return bool(getattr(request.user, "is_career_staff", False))
+
+
+class EmployerAdminSite(admin.AdminSite):
+    """Where members of an organization post listings and review their applicants."""
+
+    site_header = "MicroIntern for employers"
+    site_title = "MicroIntern for employers"
+    index_title = "Your organization"
+    site_url = "/"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Only active members of an organization that is not suspended."""
+        return bool(getattr(request.user, "is_employer", False))
+
+
+employer_site = EmployerAdminSite(name="employer")
+
+
+class OrganizationScopedAdmin(admin.ModelAdmin):
+    """An employer-site ModelAdmin that only ever shows the member's organizations' rows.
+
+    `organization_field` is the lookup path from the model to its Organization
+    ("" for Organization itself, "organization" or "listing__organization" for others).
+    Querysets, foreign-key choices and therefore actions and autocomplete are scoped.
+    Employers do not need Django model permissions: membership is the permission.
+    """
+
+    organization_field = "organization"
+
+    def organizations(self, request: HttpRequest):
+        return request.user.employer_organizations()
+
+    def scope(self, queryset: QuerySet, request: HttpRequest) -> QuerySet:
+        lookup = f"{self.organization_field}__in" if self.organization_field else "pk__in"
+        return queryset.filter(**{lookup: self.organizations(request)}).distinct()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return self.scope(super().get_queryset(request), request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from accounts.models import Organization
+
+        if db_field.related_model is Organization:
+            kwargs["queryset"] = self.organizations(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # Membership in the organization grants these; the querysets above do the scoping.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.sites import employer_site
+from listings.views import HomeView
+from microintern import views
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("staff/", admin.site.urls),
+    path("employer/", employer_site.urls),
+]
+
+handler403 = "microintern.views.permission_denied"
+handler404 = "microintern.views.page_not_found"
+handler500 = "microintern.views.server_error"

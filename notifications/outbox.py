@@ -1,0 +1,72 @@
+"""Writing to the outbox: every email is a row first, delivered by Celery after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.template.exceptions import TemplateDoesNotExist
+
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def render_email(template: str, context: dict) -> tuple[str, str, str]:
+    """Render `<template>_subject.txt`, `<template>.txt` and (if present) `<template>.html`."""
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    text = render_to_string(f"{template}.txt", context).strip()
+    try:
+        html = render_to_string(f"{template}.html", context).strip()
+    except TemplateDoesNotExist:
+        html = ""
+    return subject, text, html
+
+
+def queue_email(
+    *,
+    to: str,
+    kind: str,
+    dedupe_key: str,
+    recipient=None,
+    subject: str = "",
+    body_text: str = "",
+    body_html: str = "",
+    template: str | None = None,
+    context: dict | None = None,
+    link: str = "",
+) -> Notification | None:
+    """Store one email in the outbox (once per dedupe_key) and deliver it after commit.
+
+    Returns the new row, or None when a row with this dedupe_key already exists.
+    """
+    if template:
+        subject, body_text, body_html = render_email(template, context or {})
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                to_email=to,
+                kind=kind,
+                subject=subject[:255],
+                body_text=body_text,
+                body_html=body_html,
+                link=link,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        logger.info("Outbox already holds %s; not queued twice.", dedupe_key)
+        return None
+    transaction.on_commit(lambda: enqueue_delivery(notification.pk))
+    return notification
+
+
+def enqueue_delivery(notification_id: int) -> None:
+    """Hand a row to Celery; if the broker is down, the periodic sweep delivers it later."""
+    from notifications.tasks import deliver_notification
+
+    try:
+        deliver_notification.delay(notification_id)
+    except Exception:  # the broker may be down in any number of ways; the row waits
+        logger.warning("Could not queue notification %s; the sweep will send it.", notification_id, exc_info=True)
