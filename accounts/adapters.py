@@ -24,7 +24,11 @@ class AccountAdapter(DefaultAccountAdapter):
         context = {"email": email, "site_url": settings.SITE_URL, **context}
         message = self.render_mail(template_prefix, email, context)
         html = next(
-            (body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"),
+            (
+                body
+                for body, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
             "",
         )
         kind = "account." + template_prefix.rsplit("/", 1)[-1]

@@ -123,7 +123,9 @@ class StudentProfileForm(forms.ModelForm):
         self.user = user
         self.fields["first_name"].initial = user.first_name
         self.fields["last_name"].initial = user.last_name
-        self.order_fields(["first_name", "last_name", "school", "program", "graduation_year", "bio"])
+        self.order_fields(
+            ["first_name", "last_name", "school", "program", "graduation_year", "bio"]
+        )
 
     def clean_graduation_year(self) -> int | None:
         year = self.cleaned_data.get("graduation_year")

@@ -244,7 +244,10 @@ class Organization(models.Model):
     def verify(self, *, by, note: str = "") -> None:
         """Mark a pending organization as verified so its listings can be published."""
         self._transition(
-            to=self.Verification.VERIFIED, allowed_from={self.Verification.PENDING}, by=by, note=note
+            to=self.Verification.VERIFIED,
+            allowed_from={self.Verification.PENDING},
+            by=by,
+            note=note,
         )
 
     def suspend(self, *, by, note: str = "") -> None:

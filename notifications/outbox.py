@@ -69,4 +69,8 @@ def enqueue_delivery(notification_id: int) -> None:
     try:
         deliver_notification.delay(notification_id)
     except Exception:  # the broker may be down in any number of ways; the row waits
-        logger.warning("Could not queue notification %s; the sweep will send it.", notification_id, exc_info=True)
+        logger.warning(
+            "Could not queue notification %s; the sweep will send it.",
+            notification_id,
+            exc_info=True,
+        )

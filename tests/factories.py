@@ -1,0 +1,87 @@
+"""factory_boy factories for every model, with role and status traits."""
+
+import factory
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from accounts.models import Membership, Organization, StudentProfile, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        """Every factory user has a verified primary email unless verified_email=False."""
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+        if create:
+            self.save()
+
+
+class StudentProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StudentProfile
+
+    user = factory.SubFactory(UserFactory)
+    school = "State University"
+    program = "Computer Science"
+    graduation_year = 2027
+
+
+class StudentFactory(UserFactory):
+    """A user with a student profile."""
+
+    profile = factory.RelatedFactory(StudentProfileFactory, factory_related_name="user")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    website = factory.LazyAttribute(lambda o: f"https://{o.email_domain or 'example.com'}")
+    email_domain = factory.Sequence(lambda n: f"org{n}.example")
+    verification = Organization.Verification.PENDING
+
+    class Params:
+        verified = factory.Trait(verification=Organization.Verification.VERIFIED)
+        suspended = factory.Trait(verification=Organization.Verification.SUSPENDED)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory, verified=True)
+    role = Membership.Role.OWNER
+    status = Membership.Status.ACTIVE
+
+
+class EmployerFactory(UserFactory):
+    """A user who owns (active membership) a verified organization, unless told otherwise."""
+
+    membership = factory.RelatedFactory(MembershipFactory, factory_related_name="user")
+
+
+class StaffFactory(UserFactory):
+    """Career-center staff: is_staff and in the Career center group."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def career_center(self, create, extracted, **kwargs):
+        if create:
+            group, _ = Group.objects.get_or_create(name=settings.CAREER_CENTER_GROUP)
+            self.groups.add(group)
