@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import render_to_string
 
 from notifications.models import Notification
 
