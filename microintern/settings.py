@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django.forms",
     "allauth",
     "allauth.account",
@@ -187,6 +188,13 @@ FREE_EMAIL_DOMAINS = env.list(
         "zoho.com",
     ],
 )
+
+# --- Listings ----------------------------------------------------------------------
+
+# The pay floor, in the listing's own currency per hour: lower needs a justification.
+MIN_HOURLY_RATE = env.int("MIN_HOURLY_RATE", default=20)
+# Above this hourly rate a student project is flagged as implausible (a scam signal).
+IMPLAUSIBLE_HOURLY_RATE = env.int("IMPLAUSIBLE_HOURLY_RATE", default=150)
 
 # --- Email -------------------------------------------------------------------------
 

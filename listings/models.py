@@ -1,0 +1,739 @@
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.text import slugify
+
+from accounts.models import Organization
+from listings import risk
+from listings.text import render_markdown
+
+SEARCH_CONFIG = "english"
+
+
+class Industry(models.Model):
+    """A sector used to browse listings (software, non-profit, marketing...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "industries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    """A skill a project needs and a student can offer (one shared taxonomy)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListingQuerySet(models.QuerySet):
+    def published(self) -> ListingQuerySet:
+        """Listings the public may see: published, from an organization not suspended."""
+        return self.filter(status=Listing.Status.PUBLISHED).exclude(
+            organization__verification=Organization.Verification.SUSPENDED
+        )
+
+    def open(self) -> ListingQuerySet:
+        """Published listings still accepting applications (deadline today or later)."""
+        return self.published().filter(application_deadline__gte=timezone.localdate())
+
+    def visible_to(self, user) -> ListingQuerySet:
+        """What this person may open: published and closed ones, plus own org's, plus all for staff."""
+        public = Q(
+            status__in=[Listing.Status.PUBLISHED, Listing.Status.CLOSED, Listing.Status.COMPLETED]
+        ) & ~Q(organization__verification=Organization.Verification.SUSPENDED)
+        if getattr(user, "is_authenticated", False):
+            if user.is_career_staff:
+                return self.all()
+            return self.filter(public | Q(organization__in=user.employer_organizations()))
+        return self.filter(public)
+
+    def for_organization(self, organization) -> ListingQuerySet:
+        return self.filter(organization=organization)
+
+    def awaiting_moderation(self) -> ListingQuerySet:
+        """The moderation queue: submitted listings, highest risk first, then oldest."""
+        return self.filter(status=Listing.Status.SUBMITTED).order_by("-risk_score", "submitted_at")
+
+    def past_deadline(self) -> ListingQuerySet:
+        """Published listings whose application deadline has passed (to be closed)."""
+        return self.filter(
+            status=Listing.Status.PUBLISHED, application_deadline__lt=timezone.localdate()
+        )
+
+    def with_card_data(self) -> ListingQuerySet:
+        """Everything a listing card shows, in a constant number of queries."""
+        return self.select_related("organization", "industry").prefetch_related("skills")
+
+
+class Listing(models.Model):
+    """One micro-internship: a short, paid project an organization needs done."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Waiting for review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        SUSPENDED = "suspended", "Suspended"
+        REMOVED = "removed", "Removed"
+        CLOSED = "closed", "Closed"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class LocationType(models.TextChoices):
+        REMOTE = "remote", "Remote"
+        HYBRID = "hybrid", "Hybrid"
+        ONSITE = "onsite", "On site"
+
+    class Currency(models.TextChoices):
+        USD = "USD", "US dollars (USD)"
+        EUR = "EUR", "Euros (EUR)"
+        GBP = "GBP", "Pounds sterling (GBP)"
+        CAD = "CAD", "Canadian dollars (CAD)"
+
+    OPEN_STATES = {Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.PUBLISHED}
+    EDITABLE_STATES = {Status.DRAFT, Status.CHANGES_REQUESTED, Status.SUBMITTED, Status.PUBLISHED}
+    #: Fields whose change on a published listing sends it back to review.
+    MATERIAL_FIELDS = [
+        "fee",
+        "currency",
+        "estimated_hours",
+        "deliverables",
+        "description",
+        "application_deadline",
+        "due_date",
+    ]
+    #: Fields compared with the last approved version for staff.
+    SNAPSHOT_FIELDS = [
+        "title",
+        "summary",
+        "description",
+        "deliverables",
+        "estimated_hours",
+        "fee",
+        "currency",
+        "location_type",
+        "city",
+        "region",
+        "country",
+        "openings",
+        "application_deadline",
+        "due_date",
+        "eligibility",
+        "contact_email",
+    ]
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="listings"
+    )
+    title = models.CharField(
+        max_length=120,
+        help_text="What the project is, in a few words: “Redesign our donor newsletter”.",
+    )
+    slug = models.SlugField(max_length=140, unique=True, editable=False)
+    summary = models.CharField(
+        max_length=200, help_text="One sentence shown on the listing card in search results."
+    )
+    description = models.TextField(
+        max_length=20000,
+        help_text="The project in detail: context, what the student will do, how you will work together. "
+        "Markdown is supported (lists, **bold**, links); HTML is not.",
+    )
+    description_html = models.TextField(editable=False, blank=True)
+    deliverables = models.TextField(
+        max_length=5000,
+        help_text="What the student hands over at the end, one per line: “A 10-slide deck”, “A cleaned CSV”.",
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="listings")
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="listings")
+    estimated_hours = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(400)],
+        help_text="Total hours of work you expect; micro-internships are usually 5 to 40.",
+    )
+    fee = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="The fixed amount paid for the whole project. Unpaid listings are not accepted.",
+    )
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
+    hourly_rate = models.DecimalField(
+        "effective hourly rate",
+        max_digits=9,
+        decimal_places=2,
+        editable=False,
+        default=Decimal("0"),
+        help_text="Fee ÷ estimated hours.",
+    )
+    pay_justification = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="Only needed when the hourly rate is below the floor: why the pay is fair.",
+    )
+    location_type = models.CharField(
+        max_length=10, choices=LocationType.choices, default=LocationType.REMOTE, db_index=True
+    )
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state or region", max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="Two-letter code, e.g. US.")
+    openings = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="How many students you will hire for this project.",
+    )
+    application_deadline = models.DateField(
+        help_text="Last day students can apply (applications close at the end of this day, UTC)."
+    )
+    due_date = models.DateField(
+        "project due date", help_text="When the deliverables are due. On or after the deadline."
+    )
+    eligibility = models.TextField(
+        "eligibility notes",
+        blank=True,
+        max_length=2000,
+        help_text="Who can apply: year of study, work authorisation, time zone...",
+    )
+    contact_email = models.EmailField(
+        blank=True, help_text="Where students' questions go (shown to staff, not published)."
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True, editable=False
+    )
+    moderation_reason = models.CharField(max_length=40, blank=True, editable=False)
+    moderation_note = models.TextField(blank=True, editable=False)
+    risk_score = models.PositiveSmallIntegerField(default=0, editable=False, db_index=True)
+    risk_signals = models.JSONField(default=list, blank=True, editable=False)
+    approved_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="listing_search_gin"),
+            models.Index(fields=["status", "application_deadline"], name="listing_status_deadline"),
+            models.Index(fields=["status", "-published_at"], name="listing_status_published"),
+            models.Index(fields=["status", "hourly_rate"], name="listing_status_rate"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(fee__gte=0), name="listing_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(estimated_hours__gt=0), name="listing_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(openings__gte=1), name="listing_openings_at_least_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(application_deadline__lte=F("due_date")),
+                name="listing_deadline_before_due_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "draft",
+                        "submitted",
+                        "changes_requested",
+                        "published",
+                        "rejected",
+                        "suspended",
+                        "removed",
+                        "closed",
+                        "completed",
+                        "cancelled",
+                    ]
+                ),
+                name="listing_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(location_type__in=["remote", "hybrid", "onsite"]),
+                name="listing_location_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # --- Derived fields -----------------------------------------------------------------
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            base = slugify(self.title)[:120] or "project"
+            self.slug = f"{base}-{get_random_string(6, 'abcdefghijkmnpqrstuvwxyz23456789')}"
+        self.description_html = render_markdown(self.description)
+        self.hourly_rate = self.compute_hourly_rate()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {
+                "description_html",
+                "hourly_rate",
+                "updated_at",
+            }
+        super().save(*args, **kwargs)
+        self.refresh_search_vector()
+
+    def get_absolute_url(self) -> str:
+        return reverse("listings:detail", kwargs={"slug": self.slug})
+
+    def compute_hourly_rate(self) -> Decimal:
+        if not self.estimated_hours or self.fee is None:
+            return Decimal("0")
+        return (Decimal(self.fee) / Decimal(self.estimated_hours)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+    def refresh_search_vector(self) -> None:
+        """Store the weighted search document: title > skills > summary > description."""
+        skills = " ".join(self.skills.values_list("name", flat=True)) if self.pk else ""
+        vector = (
+            SearchVector(Value(self.title), weight="A", config=SEARCH_CONFIG)
+            + SearchVector(Value(skills), weight="B", config=SEARCH_CONFIG)
+            + SearchVector(Value(self.summary), weight="C", config=SEARCH_CONFIG)
+            + SearchVector(
+                Value(f"{self.description} {self.deliverables} {self.organization.name}"),
+                weight="D",
+                config=SEARCH_CONFIG,
+            )
+        )
+        Listing.objects.filter(pk=self.pk).update(search_vector=vector)
+
+    @property
+    def is_open(self) -> bool:
+        """Published and the deadline has not passed."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.application_deadline >= timezone.localdate()
+            and not self.organization.is_suspended
+        )
+
+    @property
+    def days_left(self) -> int:
+        """Days until applications close (0 on the last day)."""
+        return (self.application_deadline - timezone.localdate()).days
+
+    @property
+    def deadline_at(self) -> datetime.datetime:
+        """The moment applications close: the end of the deadline day."""
+        end = datetime.datetime.combine(self.application_deadline, datetime.time.max)
+        return timezone.make_aware(end, datetime.UTC)
+
+    @property
+    def below_pay_floor(self) -> bool:
+        return self.hourly_rate < Decimal(settings.MIN_HOURLY_RATE)
+
+    @property
+    def deliverable_list(self) -> list[str]:
+        return [
+            line.strip(" -*•\t") for line in self.deliverables.splitlines() if line.strip(" -*•\t")
+        ]
+
+    def snapshot(self) -> dict:
+        """The fields staff compare against, as JSON-friendly strings."""
+        return {name: str(getattr(self, name)) for name in self.SNAPSHOT_FIELDS} | {
+            "skills": ", ".join(self.skills.order_by("name").values_list("name", flat=True))
+        }
+
+    def changes_since_approval(self) -> list[dict]:
+        """Field-by-field differences with the last approved version (empty if never approved)."""
+        if not self.approved_snapshot:
+            return []
+        current = self.snapshot()
+        return [
+            {
+                "field": name,
+                "label": self._label(name),
+                "before": self.approved_snapshot.get(name, ""),
+                "after": value,
+            }
+            for name, value in current.items()
+            if self.approved_snapshot.get(name, "") != value
+        ]
+
+    def _label(self, name: str) -> str:
+        if name == "skills":
+            return "Skills"
+        return str(self._meta.get_field(name).verbose_name).capitalize()
+
+    # --- Transitions ------------------------------------------------------------------
+
+    def _transition(
+        self,
+        *,
+        to: str,
+        allowed_from: set[str],
+        by,
+        reason: str = "",
+        note: str = "",
+        extra_fields: dict | None = None,
+    ) -> None:
+        with transaction.atomic():
+            current = (
+                Listing.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+            )
+            if current not in allowed_from:
+                raise ValidationError(
+                    f"“{self.title}” is {self.Status(current).label.lower()}; "
+                    f"it cannot be {self._verb(to)} from there."
+                )
+            self.status = to
+            fields = {"status", "updated_at"}
+            for name, value in (extra_fields or {}).items():
+                setattr(self, name, value)
+                fields.add(name)
+            super().save(update_fields=fields)
+            ListingEvent.objects.create(
+                listing=self,
+                actor=by,
+                from_status=current,
+                to_status=to,
+                reason=reason,
+                note=note,
+            )
+
+    @staticmethod
+    def _verb(to: str) -> str:
+        return {
+            "submitted": "submitted for review",
+            "published": "published",
+            "changes_requested": "sent back for changes",
+            "rejected": "rejected",
+            "closed": "closed",
+            "suspended": "suspended",
+            "removed": "removed",
+            "cancelled": "cancelled",
+            "completed": "marked completed",
+        }.get(to, to)
+
+    def check_submittable(self) -> None:
+        """Raise ValidationError with every reason this listing cannot go to review yet."""
+        errors: dict[str, list[str]] = {}
+        if self.fee is None or self.fee <= 0:
+            errors.setdefault("fee", []).append(
+                "Micro-internships on MicroIntern are paid: enter the fee you will pay."
+            )
+        elif self.below_pay_floor and not self.pay_justification.strip():
+            errors.setdefault("pay_justification", []).append(
+                f"This pays {self.hourly_rate} {self.currency} an hour, below the "
+                f"{settings.MIN_HOURLY_RATE} {self.currency} floor. Raise the fee, lower the hours, "
+                "or explain here why the pay is fair."
+            )
+        if self.application_deadline and self.application_deadline < timezone.localdate():
+            errors.setdefault("application_deadline", []).append(
+                "The application deadline has passed; choose a date from today on."
+            )
+        if self.organization.is_suspended:
+            errors.setdefault("__all__", []).append(
+                "Your organization is suspended; contact the career center."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def submit(self, *, by, note: str = "") -> None:
+        """Send a draft (or a listing with requested changes) to the career center for review."""
+        self.check_submittable()
+        signals = risk.assess(self)
+        self._transition(
+            to=self.Status.SUBMITTED,
+            allowed_from={self.Status.DRAFT, self.Status.CHANGES_REQUESTED},
+            by=by,
+            note=note,
+            extra_fields={
+                "submitted_at": timezone.now(),
+                "risk_signals": [s.as_dict() for s in signals],
+                "risk_score": risk.score(signals),
+            },
+        )
+
+    def resubmit_after_edit(self, *, by, changed: list[str]) -> None:
+        """A material edit to a published listing sends it back to review."""
+        signals = risk.assess(self)
+        labels = ", ".join(self._label(name).lower() for name in changed)
+        self._transition(
+            to=self.Status.SUBMITTED,
+            allowed_from={self.Status.PUBLISHED},
+            by=by,
+            reason="material_edit",
+            note=f"Edited after publication: {labels}.",
+            extra_fields={
+                "submitted_at": timezone.now(),
+                "risk_signals": [s.as_dict() for s in signals],
+                "risk_score": risk.score(signals),
+            },
+        )
+
+    def approve(self, *, by, note: str = "") -> None:
+        """Publish a submitted listing (only for a verified organization)."""
+        if not self.organization.is_verified:
+            raise ValidationError(
+                f"{self.organization} is not verified; verify the organization before publishing its listings."
+            )
+        if self.application_deadline < timezone.localdate():
+            raise ValidationError(
+                f"“{self.title}” has a deadline in the past; request changes instead."
+            )
+        self._transition(
+            to=self.Status.PUBLISHED,
+            allowed_from={self.Status.SUBMITTED},
+            by=by,
+            note=note,
+            extra_fields={
+                "published_at": self.published_at or timezone.now(),
+                "approved_snapshot": self.snapshot(),
+                "moderation_reason": "",
+                "moderation_note": "",
+            },
+        )
+
+    def request_changes(self, *, by, reason: str, note: str = "") -> None:
+        """Send a submitted listing back to its organization with what to change."""
+        self._transition(
+            to=self.Status.CHANGES_REQUESTED,
+            allowed_from={self.Status.SUBMITTED},
+            by=by,
+            reason=reason,
+            note=note,
+            extra_fields={"moderation_reason": reason, "moderation_note": note},
+        )
+
+    def reject(self, *, by, reason: str, note: str = "") -> None:
+        """Refuse a submitted listing for good."""
+        self._transition(
+            to=self.Status.REJECTED,
+            allowed_from={self.Status.SUBMITTED},
+            by=by,
+            reason=reason,
+            note=note,
+            extra_fields={"moderation_reason": reason, "moderation_note": note},
+        )
+
+    def close(self, *, by=None, note: str = "") -> None:
+        """Stop accepting applications (at the deadline, or early by the organization)."""
+        self._transition(
+            to=self.Status.CLOSED,
+            allowed_from={self.Status.PUBLISHED},
+            by=by,
+            note=note or ("Deadline passed." if by is None else ""),
+            extra_fields={"closed_at": timezone.now()},
+        )
+
+    def complete(self, *, by=None, note: str = "") -> None:
+        """Mark a closed listing's project as done."""
+        self._transition(
+            to=self.Status.COMPLETED, allowed_from={self.Status.CLOSED}, by=by, note=note
+        )
+
+    def suspend(self, *, by=None, reason: str = "", note: str = "") -> None:
+        """Hide a published listing from students until staff decide."""
+        self._transition(
+            to=self.Status.SUSPENDED,
+            allowed_from={self.Status.PUBLISHED},
+            by=by,
+            reason=reason,
+            note=note,
+        )
+
+    def reinstate(self, *, by, note: str = "") -> None:
+        """Publish a suspended listing again."""
+        self._transition(
+            to=self.Status.PUBLISHED, allowed_from={self.Status.SUSPENDED}, by=by, note=note
+        )
+
+    def remove(self, *, by, reason: str = "", note: str = "") -> None:
+        """Take a suspended listing down for good."""
+        self._transition(
+            to=self.Status.REMOVED,
+            allowed_from={self.Status.SUSPENDED},
+            by=by,
+            reason=reason,
+            note=note,
+        )
+
+    def cancel(self, *, by, note: str) -> None:
+        """The organization calls the project off (a reason is required)."""
+        if not note.strip():
+            raise ValidationError("Say why the project is cancelled; applicants will see it.")
+        self._transition(
+            to=self.Status.CANCELLED,
+            allowed_from=set(self.OPEN_STATES),
+            by=by,
+            reason="cancelled",
+            note=note,
+            extra_fields={"closed_at": timezone.now()},
+        )
+
+
+class ListingEvent(models.Model):
+    """Append-only record of a listing's transitions: who, from, to, why, when."""
+
+    class Reason(models.TextChoices):
+        PAY_STRUCTURE = "pay_structure", "Pay structure"
+        UPFRONT_COST = "upfront_cost", "Upfront cost to student"
+        MISSING_INFORMATION = "missing_information", "Missing information"
+        NOT_A_PROJECT = "not_a_project", "Not a project"
+        SUSPICIOUS_ORGANIZATION = "suspicious_organization", "Suspicious organization"
+        OTHER = "other", "Other"
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    reason = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.listing}: {self.from_status} → {self.to_status}"
+
+    @property
+    def actor_display(self) -> str:
+        return str(self.actor) if self.actor else "MicroIntern (automatic)"
+
+
+class SavedListing(models.Model):
+    """A listing a student bookmarked."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_listings"
+    )
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="saves")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "listing"], name="one_save_per_listing"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saved {self.listing}"
+
+
+class ListingReport(models.Model):
+    """A student's report of a suspicious or broken listing."""
+
+    class Reason(models.TextChoices):
+        SCAM = "scam", "Looks like a scam"
+        ASKS_FOR_MONEY = "asks_for_money", "Asks students for money or bank details"
+        UNPAID = "unpaid", "Pay is missing or unfair"
+        NOT_A_PROJECT = "not_a_project", "Not a real project"
+        INAPPROPRIATE = "inappropriate", "Offensive or discriminatory"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld"
+        DISMISSED = "dismissed", "Dismissed"
+
+    #: Open reports from this many different people suspend a listing until staff decide.
+    AUTO_SUSPEND_THRESHOLD = 3
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_reports"
+    )
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    details = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "reporter"],
+                condition=Q(status="open"),
+                name="one_open_report_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "upheld", "dismissed"]), name="report_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on {self.listing} by {self.reporter}"
+
+    @classmethod
+    def file(cls, *, listing: Listing, reporter, reason: str, details: str = "") -> ListingReport:
+        """Record a report; enough reports from different people suspend the listing."""
+        with transaction.atomic():
+            locked = Listing.objects.select_for_update().get(pk=listing.pk)
+            report, _created = cls.objects.get_or_create(
+                listing=locked,
+                reporter=reporter,
+                status=cls.Status.OPEN,
+                defaults={"reason": reason, "details": details},
+            )
+            reporters = (
+                cls.objects.filter(listing=locked, status=cls.Status.OPEN)
+                .values("reporter")
+                .distinct()
+                .count()
+            )
+            if (
+                reporters >= cls.AUTO_SUSPEND_THRESHOLD
+                and locked.status == Listing.Status.PUBLISHED
+            ):
+                locked.suspend(
+                    by=None,
+                    reason="reports",
+                    note=f"Suspended automatically after {reporters} reports; waiting for staff.",
+                )
+                listing.status = locked.status
+        return report
+
+    def resolve(self, *, by, upheld: bool) -> None:
+        """Close the report as upheld or dismissed."""
+        if self.status != self.Status.OPEN:
+            raise ValidationError("This report is already resolved.")
+        self.status = self.Status.UPHELD if upheld else self.Status.DISMISSED
+        self.resolved_at = timezone.now()
+        self.resolved_by = by
+        self.save(update_fields=["status", "resolved_at", "resolved_by"])
