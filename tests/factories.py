@@ -1,9 +1,14 @@
 """factory_boy factories for every model, with role and status traits."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import factory
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import Membership, Organization, StudentProfile, User
 
@@ -85,3 +90,71 @@ class StaffFactory(UserFactory):
         if create:
             group, _ = Group.objects.get_or_create(name=settings.CAREER_CENTER_GROUP)
             self.groups.add(group)
+
+
+# --- Listings ----------------------------------------------------------------------------
+
+
+class IndustryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "listings.Industry"
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Industry {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "listings.Skill"
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Skill {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class ListingFactory(factory.django.DjangoModelFactory):
+    """A listing; status traits: submitted, published, closed (all consistent timestamps)."""
+
+    class Meta:
+        model = "listings.Listing"
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory, verified=True)
+    title = factory.Sequence(lambda n: f"Project number {n}")
+    summary = "Help us ship a small, well-defined project."
+    description = "We need a student to **analyse** our data and write a short report."
+    deliverables = "A cleaned dataset\nA two-page report"
+    industry = factory.SubFactory(IndustryFactory)
+    estimated_hours = 20
+    fee = Decimal("600.00")
+    currency = "USD"
+    location_type = "remote"
+    openings = 1
+    application_deadline = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    due_date = factory.LazyAttribute(lambda o: o.application_deadline + timedelta(days=21))
+    contact_email = factory.LazyAttribute(
+        lambda o: f"jobs@{o.organization.email_domain or 'example.com'}"
+    )
+    status = "draft"
+
+    class Params:
+        submitted = factory.Trait(
+            status="submitted", submitted_at=factory.LazyFunction(timezone.now)
+        )
+        published = factory.Trait(
+            status="published",
+            submitted_at=factory.LazyFunction(timezone.now),
+            published_at=factory.LazyFunction(timezone.now),
+        )
+        closed = factory.Trait(
+            status="closed",
+            published_at=factory.LazyFunction(timezone.now),
+            closed_at=factory.LazyFunction(timezone.now),
+        )
+
+    @factory.post_generation
+    def skills(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.skills.set(extracted)
+            self.refresh_search_vector()
