@@ -1,5 +1,7 @@
 """Fixtures for every role, on the real Postgres and Redis."""
 
+import os
+
 import pytest
 import redis
 from django.conf import settings
@@ -14,7 +16,7 @@ from tests.factories import (
 )
 
 # Tests use their own Redis database so they never touch development data.
-TEST_REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/15"
+TEST_REDIS_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
 
 
 def pytest_configure(config):
