@@ -366,7 +366,13 @@ class Listing(models.Model):
 
     def snapshot(self) -> dict:
         """The fields staff compare against, as JSON-friendly strings."""
-        return {name: str(getattr(self, name)) for name in self.SNAPSHOT_FIELDS} | {
+
+        def as_text(value) -> str:
+            if isinstance(value, Decimal):
+                return str(value.quantize(Decimal("0.01")))
+            return str(value)
+
+        return {name: as_text(getattr(self, name)) for name in self.SNAPSHOT_FIELDS} | {
             "skills": ", ".join(self.skills.order_by("name").values_list("name", flat=True))
         }
 

@@ -242,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.deliver_pending",
         "schedule": 60.0,
     },
+    "close-listings-past-deadline": {
+        "task": "listings.tasks.close_past_deadline",
+        "schedule": crontab(minute=5),
+    },
     "send-reminders": {
         "task": "notifications.tasks.send_reminders",
         "schedule": crontab(minute="*/15"),
