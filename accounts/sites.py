@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
-class StaffAdminSite(admin.AdminSite):
+class SiteLoginMixin:
+    """Send people to the site's one sign-in page instead of the admin's own login form.
+
+    The admin's form accepts only `is_staff` users, so employers could never sign in
+    through it, and it would skip the sign-in page's rate limits and email verification.
+    """
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        index = reverse("admin:index", current_app=self.name)
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return HttpResponseRedirect(index)
+            # Signed in but not allowed here: another sign-in form would not help.
+            raise PermissionDenied
+        next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = index
+        return redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
+
+
+class StaffAdminSite(SiteLoginMixin, admin.AdminSite):
     """The career center's back office: moderation, verification, reports, users."""
 
     site_header = "MicroIntern career center"
@@ -19,7 +48,7 @@ class StaffAdminSite(admin.AdminSite):
         return bool(getattr(request.user, "is_career_staff", False))
 
 
-class EmployerAdminSite(admin.AdminSite):
+class EmployerAdminSite(SiteLoginMixin, admin.AdminSite):
     """Where members of an organization post listings and review their applicants."""
 
     site_header = "MicroIntern for employers"
