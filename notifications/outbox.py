@@ -1,4 +1,4 @@
-"""Writing to the outbox: every email is a row first, delivered by Celery after commit."""
+"""Writing to the outbox: every email is a row first, handed to Celery after commit."""
 
 from __future__ import annotations
 
@@ -36,10 +36,14 @@ def queue_email(
     template: str | None = None,
     context: dict | None = None,
     link: str = "",
+    enqueue: bool = True,
 ) -> Notification | None:
     """Store one email in the outbox (once per dedupe_key) and deliver it after commit.
 
     Returns the new row, or None when a row with this dedupe_key already exists.
+    `enqueue=False` leaves the row to the sweep, for callers that deliver right after
+    themselves (the reminder run). Queuing never fails because Redis is down: the row
+    is already stored and the sweep sends it.
     """
     if template:
         subject, body_text, body_html = render_email(template, context or {})
@@ -58,7 +62,8 @@ def queue_email(
     except IntegrityError:
         logger.info("Outbox already holds %s; not queued twice.", dedupe_key)
         return None
-    transaction.on_commit(lambda: enqueue_delivery(notification.pk))
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_delivery(notification.pk))
     return notification
 
 
