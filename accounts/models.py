@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -49,12 +50,29 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            # Emails are stored in lower case so that uniqueness ignores case on every path.
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")),
+                name="user_email_lowercase",
+                violation_error_message="Enter the email address in lower case.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.email
 
+    @staticmethod
+    def normalize(email: str | None) -> str:
+        """The stored form of an email address: trimmed and lower case."""
+        return (email or "").strip().lower()
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.normalize(self.email)
+
     def save(self, *args, **kwargs) -> None:
-        self.email = (self.email or "").strip().lower()
+        self.email = self.normalize(self.email)
         super().save(*args, **kwargs)
 
     @property
@@ -260,9 +278,18 @@ class Organization(models.Model):
         )
 
     def reinstate(self, *, by, note: str = "") -> None:
-        """Lift a suspension; the organization is verified again."""
+        """Lift a suspension: back to where it was, so reinstating never skips verification."""
+        suspended_from = (
+            self.events.filter(to_status=self.Verification.SUSPENDED)
+            .values_list("from_status", flat=True)
+            .first()
+        )
         self._transition(
-            to=self.Verification.VERIFIED,
+            to=(
+                self.Verification.PENDING
+                if suspended_from == self.Verification.PENDING
+                else self.Verification.VERIFIED
+            ),
             allowed_from={self.Verification.SUSPENDED},
             by=by,
             note=note,
