@@ -1,14 +1,24 @@
-"""Celery entry points for delivery (thin: they take ids and call notifications.delivery)."""
+"""Celery entry points for delivery (thin: they take ids and call notifications code).
+
+Why deliver_notification does not use Celery's own retry: a failed send is already
+recorded on the row (attempts, last_error, a jittered exponential next_attempt_at) and
+the deliver_pending sweep, run every minute by beat, sends it again when it falls due.
+A Celery retry would be a second schedule for the same row, kept in Redis, lost when
+Redis is flushed and redelivered when a countdown outlives the broker's visibility
+timeout; the claim would stop it from sending twice, but it would add nothing the row
+does not already do. So the task makes one attempt and returns; the database is the
+only source of truth about what is left to send.
+"""
 
 from celery import shared_task
 
 
 @shared_task(ignore_result=True)
-def deliver_notification(notification_id: int) -> None:
-    """Send one outbox row, once."""
+def deliver_notification(notification_id: int) -> bool:
+    """Send one outbox row, once; a failure is scheduled on the row for the sweep."""
     from notifications.delivery import deliver
 
-    deliver(notification_id)
+    return deliver(notification_id)
 
 
 @shared_task(ignore_result=True)
@@ -20,8 +30,9 @@ def deliver_pending() -> int:
 
 
 @shared_task(ignore_result=True)
-def send_reminders() -> dict:
-    """Run every registered reminder rule once."""
-    from notifications.reminders import run_all
+def send_reminders() -> dict[str, int]:
+    """Run every registered reminder rule once and deliver what is due."""
+    from notifications.reminders import run_and_deliver
 
-    return run_all()
+    counts, _delivered = run_and_deliver()
+    return counts

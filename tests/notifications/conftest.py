@@ -83,11 +83,9 @@ def smtp_down(settings):
 
 
 def _reset_broker_connections() -> None:
-    # The app keeps a connection and a producer pool per broker; drop them so the
-    # next publish connects to whatever broker_url says now.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # The app caches its connection and producer pools; forget them so the next
+    # publish looks up (kombu keeps one per broker URL) the pool for broker_url now.
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
