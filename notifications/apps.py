@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
+
+    def ready(self) -> None:
+        # Each app's reminders.py registers its rules on import (like admin.py).
+        autodiscover_modules("reminders")
