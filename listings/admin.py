@@ -1,0 +1,1034 @@
+"""The listing back office: employers post listings at /employer/, staff moderate at /staff/.
+
+Every change of state goes through the Listing's transition methods; the admin only
+collects who, why and a comment, and reports what was done or refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.timesince import timesince
+
+from accounts.admin import OrganizationAdmin
+from accounts.models import Organization
+from accounts.sites import OrganizationScopedAdmin, employer_site
+from listings.admin_forms import EmployerListingForm, TransitionForm
+from listings.models import Industry, Listing, ListingEvent, ListingReport, Skill
+
+Status = Listing.Status
+
+#: Reason codes written by the system or the organization, next to the staff's choices.
+OTHER_REASON_LABELS = {
+    "material_edit": "Edited after publication",
+    "cancelled": "Cancelled by the organization",
+    "reports": "Reports from students",
+}
+
+
+def reason_label(code: str) -> str:
+    """A reason code in words ("" stays "")."""
+    if not code:
+        return ""
+    labels = dict(ListingEvent.Reason.choices) | OTHER_REASON_LABELS
+    return str(labels.get(code, code.replace("_", " ").capitalize()))
+
+
+def status_label(value: str) -> str:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return value
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+
+
+def refusal_message(listing: Listing, error: ValidationError) -> str:
+    """Why one listing was left as it was, naming the listing."""
+    text = " ".join(error.messages)
+    return text if listing.title in text else f"“{listing.title}”: {text}"
+
+
+# --- Transitions with a reason and a comment ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transition offered in the admin, and what its confirmation page asks for."""
+
+    name: str
+    method: str
+    title: str
+    button: str
+    done: str
+    allowed_from: frozenset[str]
+    intro: str = ""
+    reason: bool = False
+    reason_required: bool = False
+    note_label: str = "Comment"
+    note_required: bool = False
+    note_help: str = "Optional. Kept in the listing's history."
+
+
+STAFF_STEPS = {
+    step.name: step
+    for step in [
+        Step(
+            name="approve",
+            method="approve",
+            title="Approve and publish",
+            button="Approve and publish",
+            done="approved and published",
+            allowed_from=frozenset({Status.SUBMITTED}),
+            intro="These listings will be published and their organizations told.",
+        ),
+        Step(
+            name="request_changes",
+            method="request_changes",
+            title="Request changes",
+            button="Send back for changes",
+            done="sent back for changes",
+            allowed_from=frozenset({Status.SUBMITTED}),
+            intro="The organization sees the reason and your comment and can submit again.",
+            reason=True,
+            reason_required=True,
+            note_label="What to change",
+            note_help="Shown to the organization with the reason.",
+        ),
+        Step(
+            name="reject",
+            method="reject",
+            title="Reject",
+            button="Reject",
+            done="rejected",
+            allowed_from=frozenset({Status.SUBMITTED}),
+            intro="A rejected listing cannot be submitted again.",
+            reason=True,
+            reason_required=True,
+            note_label="Why it is rejected",
+            note_help="Shown to the organization with the reason.",
+        ),
+        Step(
+            name="suspend",
+            method="suspend",
+            title="Suspend",
+            button="Suspend",
+            done="suspended",
+            allowed_from=frozenset({Status.PUBLISHED}),
+            intro="Suspended listings are hidden from students until you reinstate or remove them.",
+            reason=True,
+            reason_required=True,
+        ),
+        Step(
+            name="reinstate",
+            method="reinstate",
+            title="Reinstate",
+            button="Reinstate",
+            done="published again",
+            allowed_from=frozenset({Status.SUSPENDED}),
+            intro="These listings will be visible to students again.",
+        ),
+        Step(
+            name="remove",
+            method="remove",
+            title="Remove",
+            button="Remove for good",
+            done="removed",
+            allowed_from=frozenset({Status.SUSPENDED}),
+            intro="Removed listings stay hidden for good.",
+            reason=True,
+            reason_required=True,
+        ),
+    ]
+}
+
+EMPLOYER_STEPS = {
+    step.name: step
+    for step in [
+        Step(
+            name="close",
+            method="close",
+            title="Close early",
+            button="Close to new applications",
+            done="closed to new applications",
+            allowed_from=frozenset({Status.PUBLISHED}),
+            intro="Students can no longer apply. Applications you already have stay open for review.",
+            note_label="Why (optional)",
+        ),
+        Step(
+            name="cancel",
+            method="cancel",
+            title="Cancel the project",
+            button="Cancel the project",
+            done="cancelled",
+            allowed_from=frozenset(Listing.OPEN_STATES),
+            intro="The project is called off for good; it cannot be reopened.",
+            note_label="Why the project is cancelled",
+            note_required=True,
+            note_help="Applicants will see this.",
+        ),
+    ]
+}
+
+
+class ListingStepsMixin:
+    """Admin actions and per-listing pages that apply a Step after a confirmation form."""
+
+    steps: dict[str, Step] = {}
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/do/<str:step_name>/",
+                self.admin_site.admin_view(self.step_view),
+                name="{}_{}_step".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def can_apply_steps(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request)
+
+    def step_links(self, request: HttpRequest, listing: Listing) -> list[dict]:
+        """The steps this listing's status allows, as links to their confirmation pages."""
+        if not self.can_apply_steps(request):
+            return []
+        name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_step"
+        return [
+            {"url": reverse(name, args=[listing.pk, step.name]), "title": f"{step.title}…"}
+            for step in self.steps.values()
+            if listing.status in step.allowed_from
+        ]
+
+    def step_view(self, request: HttpRequest, object_id: str, step_name: str) -> HttpResponse:
+        step = self.steps.get(step_name)
+        if step is None:
+            raise Http404("No such step.")
+        if not self.can_apply_steps(request):
+            raise PermissionDenied
+        listing = self.get_object(request, unquote(object_id))
+        if listing is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        response = self.confirm_step(request, [listing], step, action=None)
+        if response is not None:
+            return response
+        name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change"
+        return HttpResponseRedirect(reverse(name, args=[listing.pk]))
+
+    def run_step(self, request: HttpRequest, queryset: QuerySet, step_name: str):
+        """Body of an admin action: show the confirmation page, then apply."""
+        return self.confirm_step(request, list(queryset), self.steps[step_name], action=step_name)
+
+    def confirm_step(
+        self, request: HttpRequest, listings: list[Listing], step: Step, *, action: str | None
+    ) -> HttpResponse | None:
+        if request.method == "POST" and "apply" in request.POST:
+            form = TransitionForm(request.POST, step=step)
+            if form.is_valid():
+                self.apply_step(
+                    request,
+                    listings,
+                    step,
+                    reason=form.cleaned_data.get("reason", ""),
+                    note=form.cleaned_data["note"],
+                )
+                return None
+        else:
+            form = TransitionForm(step=step)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": step.title,
+            "opts": self.opts,
+            "step": step,
+            "form": form,
+            "listings": listings,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/listings/listing/transition.html", context)
+
+    def apply_step(
+        self, request: HttpRequest, listings: list[Listing], step: Step, *, reason: str, note: str
+    ) -> None:
+        kwargs = {"by": request.user, "note": note}
+        if step.reason:
+            kwargs["reason"] = reason
+        done = 0
+        for listing in listings:
+            try:
+                getattr(listing, step.method)(**kwargs)
+            except ValidationError as error:
+                self.message_user(request, refusal_message(listing, error), messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{plural(done, 'listing')} {step.done}.", messages.SUCCESS)
+        elif not listings:
+            self.message_user(request, "No listings were changed.", messages.WARNING)
+
+
+# --- Event history, read-only ------------------------------------------------------------
+
+
+class ListingEventInline(admin.TabularInline):
+    """A listing's history: who moved it from which state to which, why and when."""
+
+    model = ListingEvent
+    extra = 0
+    can_delete = False
+    verbose_name = "event"
+    verbose_name_plural = "history"
+    fields = ["created_at", "actor_name", "from_label", "to_label", "reason_label", "note"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="by")
+    def actor_name(self, event: ListingEvent) -> str:
+        return event.actor_display
+
+    @admin.display(description="from")
+    def from_label(self, event: ListingEvent) -> str:
+        return status_label(event.from_status)
+
+    @admin.display(description="to")
+    def to_label(self, event: ListingEvent) -> str:
+        return status_label(event.to_status)
+
+    @admin.display(description="reason")
+    def reason_label(self, event: ListingEvent) -> str:
+        return reason_label(event.reason)
+
+
+class EmployerListingEventInline(ListingEventInline):
+    """The same history for the organization; staff appear as the career center."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    @admin.display(description="by")
+    def actor_name(self, event: ListingEvent) -> str:
+        if event.actor is None:
+            return "MicroIntern (automatic)"
+        if event.actor.is_staff:
+            return "Career center"
+        return event.actor.display_name
+
+
+# --- Employer site (/employer/) -----------------------------------------------------------
+
+
+@admin.register(Listing, site=employer_site)
+class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
+    """An organization's listings: write, save as draft, submit, close early or cancel."""
+
+    form = EmployerListingForm
+    change_form_template = "admin/listings/listing/employer_change_form.html"
+    list_display = [
+        "title",
+        "status",
+        "application_deadline",
+        "fee_display",
+        "rate_display",
+        "openings",
+    ]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    filter_horizontal = ["skills"]
+    inlines = [EmployerListingEventInline]
+    actions = ["submit_for_review", "close_early", "cancel_listings"]
+    steps = EMPLOYER_STEPS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("organization")
+
+    def _member_organizations(self, request: HttpRequest) -> list[Organization]:
+        if not hasattr(request, "_listing_admin_organizations"):
+            request._listing_admin_organizations = list(self.organizations(request)[:2])
+        return request._listing_admin_organizations
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.status not in Listing.EDITABLE_STATES:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_inlines(self, request: HttpRequest, obj):
+        return self.inlines if obj is not None else []
+
+    # Form -------------------------------------------------------------------------------
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        floor = settings.MIN_HOURLY_RATE
+        status_fields = ["status"]
+        if obj is not None:
+            status_fields = ["organization", "status", "submitted_at", "published_at"]
+        elif len(self._member_organizations(request)) > 1:
+            status_fields = ["organization", "status"]
+        fieldsets = [
+            (
+                "The project",
+                {
+                    "fields": [
+                        "title",
+                        "summary",
+                        "description",
+                        "deliverables",
+                        "skills",
+                        "industry",
+                    ]
+                },
+            ),
+            (
+                "Pay and time",
+                {
+                    "fields": [
+                        "estimated_hours",
+                        "fee",
+                        "currency",
+                        "effective_hourly_rate",
+                        "pay_justification",
+                    ],
+                    "description": (
+                        "The effective hourly rate is the fee divided by the estimated hours. "
+                        f"Listings paying less than {floor} an hour need a pay justification, "
+                        "and unpaid listings are not accepted."
+                    ),
+                },
+            ),
+            ("Where the work happens", {"fields": ["location_type", "city", "region", "country"]}),
+            ("Dates and openings", {"fields": ["openings", "application_deadline", "due_date"]}),
+            ("Who can apply", {"fields": ["eligibility", "contact_email"]}),
+            ("Status", {"fields": status_fields}),
+        ]
+        if obj is not None and obj.status in {Status.CHANGES_REQUESTED, Status.REJECTED}:
+            fieldsets.insert(0, ("Career center feedback", {"fields": ["career_center_feedback"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = [
+            "status",
+            "effective_hourly_rate",
+            "career_center_feedback",
+            "submitted_at",
+            "published_at",
+        ]
+        if obj is not None:
+            fields.append("organization")
+        return fields
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.submitting = "_submit" in request.POST
+        organizations = self._member_organizations(request)
+        form.default_organization = organizations[0] if len(organizations) == 1 else None
+        return form
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "skills":
+            kwargs["help_text"] = "Pick the skills the project needs; students search by them."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        if not obj.organization_id:
+            obj.organization = self._member_organizations(request)[0]
+        if obj.organization not in self.organizations(request):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        listing = form.instance
+        listing.refresh_search_vector()  # The skills are saved only now.
+        changed = form.material_changes()
+        if change and changed and listing.status == Status.PUBLISHED:
+            labels = ", ".join(listing._label(name).lower() for name in changed)
+            listing.resubmit_after_edit(by=request.user, changed=changed)
+            self.message_user(
+                request,
+                f"You changed the {labels}, so “{listing.title}” went back to the career center "
+                "for review. Students will not see it until it is approved again.",
+                messages.WARNING,
+            )
+
+    def response_add(self, request: HttpRequest, obj: Listing, post_url_continue=None):
+        if "_submit" in request.POST:
+            return self._submit_from_form(request, obj)
+        self.message_user(
+            request,
+            f"“{obj.title}” is saved as a draft. Press “Submit for review” when it is ready.",
+            messages.INFO,
+        )
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: Listing):
+        if "_submit" in request.POST:
+            return self._submit_from_form(request, obj)
+        return super().response_change(request, obj)
+
+    def _submit_from_form(self, request: HttpRequest, obj: Listing) -> HttpResponse:
+        try:
+            obj.submit(by=request.user)
+        except ValidationError as error:
+            self.message_user(
+                request,
+                f"“{obj.title}” is saved but was not sent for review: {' '.join(error.messages)}",
+                messages.ERROR,
+            )
+            url = reverse(f"{self.admin_site.name}:listings_listing_change", args=[obj.pk])
+            return HttpResponseRedirect(url)
+        self.message_user(
+            request,
+            f"“{obj.title}” was sent to the career center for review. "
+            "You will hear back when it is published or needs changes.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse(f"{self.admin_site.name}:listings_listing_changelist"))
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        listing = self.get_object(request, unquote(object_id))
+        if listing is not None:
+            extra_context["step_links"] = self.step_links(request, listing)
+            extra_context["can_submit"] = listing.status in {
+                Status.DRAFT,
+                Status.CHANGES_REQUESTED,
+            }
+            if listing.status in {Status.CHANGES_REQUESTED, Status.REJECTED}:
+                extra_context["moderation_feedback"] = {
+                    "status": status_label(listing.status),
+                    "reason": reason_label(listing.moderation_reason),
+                    "note": listing.moderation_note,
+                    "can_resubmit": listing.status == Status.CHANGES_REQUESTED,
+                }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_submit": True}
+        return super().add_view(request, form_url, extra_context)
+
+    # Display ------------------------------------------------------------------------------
+
+    @admin.display(description="fee", ordering="fee")
+    def fee_display(self, obj: Listing) -> str:
+        return f"{obj.fee} {obj.currency}"
+
+    @admin.display(description="hourly rate", ordering="hourly_rate")
+    def rate_display(self, obj: Listing) -> str:
+        return f"{obj.hourly_rate} {obj.currency}"
+
+    @admin.display(description="effective hourly rate")
+    def effective_hourly_rate(self, obj: Listing) -> str:
+        floor = settings.MIN_HOURLY_RATE
+        if obj.fee is None or not obj.estimated_hours:
+            return (
+                f"Worked out when you save: the fee divided by the estimated hours. "
+                f"The floor is {floor} an hour."
+            )
+        rate = obj.compute_hourly_rate()
+        text = (
+            f"{rate} {obj.currency} an hour ({obj.fee} ÷ {obj.estimated_hours} hours). "
+            f"The floor is {floor} {obj.currency} an hour."
+        )
+        if obj.fee <= 0:
+            return text + " Unpaid listings are not accepted: enter the fee you will pay."
+        if rate < floor:
+            return (
+                text
+                + " This is below the floor: explain in “Pay justification” why it is fair, or raise the fee."
+            )
+        return text
+
+    @admin.display(description="feedback")
+    def career_center_feedback(self, obj: Listing) -> str:
+        return format_html(
+            "<strong>{}</strong>{}",
+            reason_label(obj.moderation_reason) or status_label(obj.status),
+            linebreaks(obj.moderation_note) if obj.moderation_note else "",
+        )
+
+    # Actions --------------------------------------------------------------------------------
+
+    @admin.action(description="Submit selected listings for review")
+    def submit_for_review(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = 0
+        for listing in queryset:
+            try:
+                listing.submit(by=request.user)
+            except ValidationError as error:
+                self.message_user(request, refusal_message(listing, error), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                f"{plural(done, 'listing')} sent to the career center for review.",
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Close selected listings early…")
+    def close_early(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "close")
+
+    @admin.action(description="Cancel selected projects…")
+    def cancel_listings(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "cancel")
+
+
+# --- Career-center staff site (/staff/) --------------------------------------------------
+
+ALL = "all"
+
+
+class DefaultFilterMixin:
+    """Open the changelist on a default filter; "All" is an explicit choice.
+
+    Only a bare GET is redirected, so the filter in the address always matches the list
+    on screen, and actions posted from it act on what was shown.
+    """
+
+    default_filters: dict[str, str] = {}
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        if request.method == "GET" and not request.GET and self.default_filters:
+            query = "&".join(f"{key}={value}" for key, value in self.default_filters.items())
+            return HttpResponseRedirect(f"{request.path}?{query}")
+        return super().changelist_view(request, extra_context)
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Filter by status where the default view is one status and "All" is a choice of its own."""
+
+    title = "status"
+    parameter_name = "status"
+    status_choices: list[tuple[str, str]] = []
+
+    def lookups(self, request, model_admin):
+        return [(ALL, "All"), *self.status_choices]
+
+    def queryset(self, request, queryset):
+        if self.value() in (None, ALL):
+            return queryset
+        return queryset.filter(status=self.value())
+
+    def choices(self, changelist):
+        current = self.value() or ALL
+        for value, title in self.lookup_choices:
+            yield {
+                "selected": current == str(value),
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": title,
+            }
+
+
+class ListingStatusFilter(StatusFilter):
+    status_choices = Status.choices
+
+
+class ReportStatusFilter(StatusFilter):
+    status_choices = ListingReport.Status.choices
+
+
+@admin.register(Listing)
+class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
+    """Moderation: the queue of listings waiting for review, riskiest and oldest first."""
+
+    default_filters = {"status": Status.SUBMITTED}
+    change_form_template = "admin/listings/listing/staff_change_form.html"
+    list_display = [
+        "title",
+        "organization",
+        "status",
+        "waiting",
+        "risk_score",
+        "signal_summary",
+        "rate_flagged",
+        "application_deadline",
+    ]
+    list_filter = [ListingStatusFilter, "location_type", "industry"]
+    list_select_related = ["organization", "industry"]
+    search_fields = ["title", "organization__name", "contact_email"]
+    inlines = [ListingEventInline]
+    actions = ["approve", "request_changes", "reject", "suspend", "reinstate", "remove"]
+    steps = STAFF_STEPS
+    fieldsets = [
+        (
+            "Moderation",
+            {
+                "fields": [
+                    "status",
+                    "waiting",
+                    "risk_score",
+                    "risk_signals_list",
+                    "pay_check",
+                    "changes_table",
+                    "moderation_reason_label",
+                    "moderation_note",
+                ]
+            },
+        ),
+        (
+            "The project",
+            {
+                "fields": [
+                    "organization_link",
+                    "title",
+                    "summary",
+                    "description",
+                    "deliverables",
+                    "skills",
+                    "industry",
+                ]
+            },
+        ),
+        ("Pay and time", {"fields": ["estimated_hours", "fee", "currency", "hourly_rate"]}),
+        ("Where", {"fields": ["location_type", "city", "region", "country"]}),
+        ("Dates and openings", {"fields": ["openings", "application_deadline", "due_date"]}),
+        ("Eligibility and contact", {"fields": ["eligibility", "contact_email", "created_by"]}),
+        (
+            "Timestamps",
+            {
+                "fields": [
+                    "created_at",
+                    "updated_at",
+                    "submitted_at",
+                    "published_at",
+                    "closed_at",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    def get_ordering(self, request: HttpRequest):
+        if request.GET.get("status") == Status.SUBMITTED:
+            return ["-risk_score", "submitted_at"]
+        return ["-updated_at"]
+
+    # Staff read listings as the organization wrote them; changes go through transitions.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        listing = self.get_object(request, unquote(object_id))
+        if listing is not None:
+            extra_context["step_links"] = self.step_links(request, listing)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # Display ------------------------------------------------------------------------------
+
+    @admin.display(description="waiting", ordering="submitted_at")
+    def waiting(self, obj: Listing) -> str:
+        if obj.status != Status.SUBMITTED or obj.submitted_at is None:
+            return "—"
+        return timesince(obj.submitted_at, depth=1)
+
+    @admin.display(description="signals")
+    def signal_summary(self, obj: Listing) -> str:
+        codes = [signal.get("code", "") for signal in obj.risk_signals or []]
+        return ", ".join(code.replace("_", " ") for code in codes) or "—"
+
+    @admin.display(description="risk signals")
+    def risk_signals_list(self, obj: Listing) -> str:
+        if not obj.risk_signals:
+            return "None found when it was submitted."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} <small>(+{})</small></li>",
+                ((s.get("message", ""), s.get("weight", 0)) for s in obj.risk_signals),
+            ),
+        )
+
+    @admin.display(description="hourly rate", ordering="hourly_rate")
+    def rate_flagged(self, obj: Listing) -> str:
+        if obj.below_pay_floor:
+            return format_html("{} {} <strong>below floor</strong>", obj.hourly_rate, obj.currency)
+        return f"{obj.hourly_rate} {obj.currency}"
+
+    @admin.display(description="pay")
+    def pay_check(self, obj: Listing) -> str:
+        rate = (
+            f"{obj.hourly_rate} {obj.currency} an hour ({obj.fee} for {obj.estimated_hours} hours)"
+        )
+        if not obj.below_pay_floor:
+            return f"{rate}; at or above the floor of {settings.MIN_HOURLY_RATE}."
+        return format_html(
+            "<strong>Below the floor of {} an hour:</strong> {}.<br>"
+            "<strong>Employer's justification:</strong> {}",
+            settings.MIN_HOURLY_RATE,
+            rate,
+            linebreaks(obj.pay_justification) if obj.pay_justification else "(none given)",
+        )
+
+    @admin.display(description="changes since approval")
+    def changes_table(self, obj: Listing) -> str:
+        changes = obj.changes_since_approval()
+        if not obj.approved_snapshot:
+            return "Never approved before."
+        if not changes:
+            return "No changes since it was last approved."
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (change["label"], linebreaks(change["before"]), linebreaks(change["after"]))
+                for change in changes
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th scope='col'>Field</th><th scope='col'>Approved version</th>"
+            "<th scope='col'>Now</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="moderation reason")
+    def moderation_reason_label(self, obj: Listing) -> str:
+        return reason_label(obj.moderation_reason)
+
+    @admin.display(description="organization")
+    def organization_link(self, obj: Listing) -> str:
+        url = reverse("admin:accounts_organization_change", args=[obj.organization_id])
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            url,
+            obj.organization,
+            obj.organization.get_verification_display(),
+        )
+
+    # Actions --------------------------------------------------------------------------------
+
+    @admin.action(description="Approve and publish selected listings…", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "approve")
+
+    @admin.action(description="Request changes to selected listings…", permissions=["change"])
+    def request_changes(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "request_changes")
+
+    @admin.action(description="Reject selected listings…", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "reject")
+
+    @admin.action(description="Suspend selected listings…", permissions=["change"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "suspend")
+
+    @admin.action(description="Reinstate selected listings…", permissions=["change"])
+    def reinstate(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "reinstate")
+
+    @admin.action(description="Remove selected listings…", permissions=["change"])
+    def remove(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "remove")
+
+
+@admin.register(ListingReport)
+class ListingReportAdmin(DefaultFilterMixin, admin.ModelAdmin):
+    """Students' reports: uphold (the listing comes down) or dismiss (it goes back up)."""
+
+    default_filters = {"status": ListingReport.Status.OPEN}
+    list_display = ["created_at", "listing_link", "listing_status", "reason", "reporter", "status"]
+    list_filter = [ReportStatusFilter, "reason"]
+    list_select_related = ["listing", "reporter"]
+    search_fields = ["listing__title", "reporter__email", "details"]
+    ordering = ["created_at"]
+    fields = [
+        "listing_link",
+        "listing_status",
+        "reporter",
+        "reason",
+        "details",
+        "status",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+        "open_reports",
+    ]
+    readonly_fields = fields
+    actions = ["uphold", "dismiss"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="listing", ordering="listing__title")
+    def listing_link(self, report: ListingReport) -> str:
+        url = reverse("admin:listings_listing_change", args=[report.listing_id])
+        return format_html('<a href="{}">{}</a>', url, report.listing.title)
+
+    @admin.display(description="listing status")
+    def listing_status(self, report: ListingReport) -> str:
+        return report.listing.get_status_display()
+
+    @admin.display(description="open reports on this listing")
+    def open_reports(self, report: ListingReport) -> int:
+        return report.listing.reports.filter(status=ListingReport.Status.OPEN).count()
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet, *, upheld: bool) -> set[int]:
+        """Resolve the selected open reports; return the ids of their listings."""
+        resolved, listing_ids = 0, set()
+        for report in queryset:
+            try:
+                report.resolve(by=request.user, upheld=upheld)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{report}: {' '.join(error.messages)}", messages.WARNING
+                )
+            else:
+                resolved += 1
+                listing_ids.add(report.listing_id)
+        if resolved:
+            verb = "upheld" if upheld else "dismissed"
+            self.message_user(request, f"{plural(resolved, 'report')} {verb}.", messages.SUCCESS)
+        return listing_ids
+
+    @admin.action(
+        description="Uphold selected reports (remove the listing)", permissions=["change"]
+    )
+    def uphold(self, request: HttpRequest, queryset: QuerySet) -> None:
+        with transaction.atomic():
+            listing_ids = self._resolve(request, queryset, upheld=True)
+            for listing in Listing.objects.filter(pk__in=listing_ids):
+                if listing.status == Status.SUSPENDED:
+                    try:
+                        listing.remove(
+                            by=request.user, reason="reports", note="A report was upheld."
+                        )
+                    except ValidationError as error:
+                        self.message_user(
+                            request, refusal_message(listing, error), messages.WARNING
+                        )
+                        continue
+                    # The listing is down: its other open reports are decided with it.
+                    for other in listing.reports.filter(status=ListingReport.Status.OPEN):
+                        other.resolve(by=request.user, upheld=True)
+                    self.message_user(request, f"“{listing.title}” was removed.", messages.SUCCESS)
+                elif listing.status == Status.PUBLISHED:
+                    self.message_user(
+                        request,
+                        f"“{listing.title}” is still published; suspend it from its listing "
+                        "page if it should come down.",
+                        messages.WARNING,
+                    )
+
+    @admin.action(description="Dismiss selected reports", permissions=["change"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
+        with transaction.atomic():
+            listing_ids = self._resolve(request, queryset, upheld=False)
+            for listing in Listing.objects.filter(pk__in=listing_ids):
+                if listing.status != Status.SUSPENDED:
+                    continue
+                if listing.reports.filter(status=ListingReport.Status.OPEN).exists():
+                    continue
+                last = listing.events.filter(to_status=Status.SUSPENDED).first()
+                if last is None or last.actor_id is not None:
+                    continue  # Suspended by a person: staff reinstate it by hand.
+                listing.reinstate(by=request.user, note="Reports dismissed.")
+                self.message_user(
+                    request, f"“{listing.title}” is published again.", messages.SUCCESS
+                )
+
+
+@admin.register(Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "listing_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(listing_count=Count("listings"))
+
+    @admin.display(description="listings", ordering="listing_count")
+    def listing_count(self, obj) -> int:
+        return obj.listing_count
+
+
+@admin.register(Skill)
+class SkillAdmin(IndustryAdmin):
+    pass
+
+
+# --- Organizations in the staff site: their listings ------------------------------------
+
+
+class OrganizationListingInline(admin.TabularInline):
+    """An organization's listings, newest first, each linking to its moderation page."""
+
+    model = Listing
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "listings"
+    fields = ["listing_link", "status", "application_deadline", "fee", "currency", "created_at"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="listing")
+    def listing_link(self, listing: Listing) -> str:
+        url = reverse("admin:listings_listing_change", args=[listing.pk])
+        return format_html('<a href="{}">{}</a>', url, listing.title)
+
+
+# Listings depend on accounts, not the other way round: the organization page gains its
+# listings here rather than in accounts/admin.py.
+admin.site.unregister(Organization)
+
+
+@admin.register(Organization)
+class OrganizationWithListingsAdmin(OrganizationAdmin):
+    inlines = [*OrganizationAdmin.inlines, OrganizationListingInline]
