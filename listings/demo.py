@@ -12,6 +12,9 @@ from django.utils.text import slugify
 from listings.models import Industry, Listing, Skill
 from listings.text import render_markdown
 
+# Generated listings' slugs end in -gen<sequence number>.
+GENERATED_SLUG = r"-gen[0-9]+$"
+
 INDUSTRIES = {
     "software": "Software and IT",
     "nonprofit": "Non-profit and social impact",
@@ -387,7 +390,11 @@ def seed_listings(*, organizations: list, staff) -> dict[str, int]:
         organization = organizations[index % len(organizations)]
         deadline = today + timedelta(days=3 + (index * 5) % 30)
         fields = _fields(project, today)
-        listing = Listing.objects.filter(organization=organization, title=fields["title"]).first()
+        listing = (
+            Listing.objects.filter(organization=organization, title=fields["title"])
+            .exclude(slug__regex=GENERATED_SLUG)
+            .first()
+        )
         if listing is None:
             listing = Listing(
                 organization=organization,
@@ -419,7 +426,7 @@ def generate_listings(
     """
     industries, skills = ensure_taxonomy()
     today = timezone.localdate()
-    start = Listing.objects.filter(slug__regex=r"-gen[0-9]+$").count() + 1
+    start = Listing.objects.filter(slug__regex=GENERATED_SLUG).count() + 1
     templates = []
     for index, project in enumerate(PROJECTS):
         fields = _fields(project, today)
@@ -446,7 +453,7 @@ def generate_listings(
         cursor.execute(
             "CREATE TEMP TABLE demo_template (idx int, industry_id bigint, title text, "
             "slug text, summary text, description text, description_html text, "
-            "deliverables text, city text, skills text, vector tsvector) ON COMMIT DROP"
+            "deliverables text, city text, skills text, vector tsvector)"
         )
         cursor.executemany(
             "INSERT INTO demo_template VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", templates
@@ -459,9 +466,7 @@ def generate_listings(
             "setweight(to_tsvector('english', summary), 'C') || "
             "setweight(to_tsvector('english', description || ' ' || deliverables), 'D')"
         )
-        cursor.execute(
-            "CREATE TEMP TABLE demo_template_skill (idx int, skill_id bigint) ON COMMIT DROP"
-        )
+        cursor.execute("CREATE TEMP TABLE demo_template_skill (idx int, skill_id bigint)")
         cursor.executemany("INSERT INTO demo_template_skill VALUES (%s, %s)", template_skills)
         while created < count:
             first = start + created
@@ -481,6 +486,7 @@ def generate_listings(
             created += last - first + 1
             if progress:
                 progress(created, count)
+        cursor.execute("DROP TABLE demo_template, demo_template_skill")
     return created
 
 
@@ -529,3 +535,32 @@ FROM inserted
 JOIN gen ON inserted.slug = (SELECT slug FROM demo_template WHERE idx = gen.idx) || '-gen' || gen.g
 JOIN demo_template_skill AS ts ON ts.idx = gen.idx
 """
+
+
+def seed_demo(demo) -> str:
+    """The listings part of `manage.py seed_demo` (see accounts' seed_demo command)."""
+    from listings.models import SavedListing
+
+    verified = [org for org in demo.organizations if org.is_verified]
+    counts = seed_listings(organizations=verified, staff=demo.staff)
+
+    # The contract: a listing closing within 48 hours that the first student saved, not applied to.
+    today = timezone.localdate()
+    closing = Listing.objects.exclude(slug__regex=GENERATED_SLUG).get(
+        organization=verified[0], title=PROJECTS[0][1]
+    )
+    if closing.status == Listing.Status.PUBLISHED and not (
+        today <= closing.application_deadline <= today + timedelta(days=1)
+    ):
+        Listing.objects.filter(pk=closing.pk).update(
+            application_deadline=today + timedelta(days=1),
+            due_date=max(closing.due_date, today + timedelta(days=15)),
+        )
+    SavedListing.objects.get_or_create(user=demo.students[0], listing=closing)
+
+    line = f"{counts['published']} published listings, {counts['submitted']} waiting for review"
+    if demo.extra_listings:
+        generated = generate_listings(demo.extra_listings, organizations=verified)
+        demo.extra_listings_done = True
+        line += f", {generated} generated for load tests"
+    return line
