@@ -226,6 +226,11 @@ def test_sweep_is_bounded_per_run(db, make_email):
     assert len(mail.outbox) == 5
 
 
+# Tests that commit for real (threads, a worker). They flush only the outbox table afterwards,
+# so the rest of the reused test database (groups and permissions from data migrations) survives.
+committed = pytest.mark.django_db(transaction=True, available_apps=["notifications"])
+
+
 def _in_threads(count: int, target) -> list:
     """Run target() in `count` threads released at the same moment; their results."""
     barrier = threading.Barrier(count)
@@ -250,7 +255,8 @@ def _in_threads(count: int, target) -> list:
     return results
 
 
-def test_concurrent_workers_send_a_row_once(transactional_db, make_email):
+@committed
+def test_concurrent_workers_send_a_row_once(make_email):
     # Committed for real; not handed to (inline) Celery, so the threads race for it.
     notification = make_email(enqueue=False)
 
@@ -262,7 +268,8 @@ def test_concurrent_workers_send_a_row_once(transactional_db, make_email):
     assert notification.status == Notification.Status.SENT
 
 
-def test_concurrent_sweeps_send_each_row_once(transactional_db, make_email, smtp_sink):
+@committed
+def test_concurrent_sweeps_send_each_row_once(make_email, smtp_sink):
     rows = [make_email(f"k{n}", to=f"student{n}@student.test", enqueue=False) for n in range(6)]
 
     results = _in_threads(4, deliver_due)

@@ -15,8 +15,13 @@ from notifications.delivery import deliver_due
 from notifications.models import Notification
 from notifications.tasks import deliver_notification, deliver_pending
 
+# Tests that commit for real (threads, a worker). They flush only the outbox table afterwards,
+# so the rest of the reused test database (groups and permissions from data migrations) survives.
+committed = pytest.mark.django_db(transaction=True, available_apps=["notifications"])
 
-def test_queue_email_returns_quickly_when_redis_is_down(transactional_db, broker_down, make_email):
+
+@committed
+def test_queue_email_returns_quickly_when_redis_is_down(broker_down, make_email):
     started = time.monotonic()
     with transaction.atomic():
         notification = make_email()
@@ -51,11 +56,14 @@ def _route_tasks(app, routes) -> None:
 
 
 @pytest.fixture
-def worker(transactional_db, celery_async):
+def worker(celery_async, monkeypatch):
     """A real Celery worker in this process, consuming a queue of its own on the test Redis.
 
     The queue is unique so that no other test run's worker on the same Redis takes the task.
     """
+    # Celery's Django fixup runs every system check when a worker starts; `manage.py check`
+    # covers those, and here they would only slow the start.
+    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
     queue = f"test-notifications-{uuid.uuid4().hex[:8]}"
     app = celery_async
     _route_tasks(app, {"notifications.tasks.*": {"queue": queue}})
@@ -73,6 +81,7 @@ def worker(transactional_db, celery_async):
         _route_tasks(app, None)
 
 
+@committed
 def test_a_real_worker_delivers_after_commit(worker, make_email):
     with transaction.atomic():
         notification = make_email()

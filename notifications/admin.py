@@ -1,0 +1,114 @@
+"""The outbox on the staff site (/staff/): read-only, with failed rows one click away."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.defaultfilters import truncatechars
+from django.utils import timezone
+
+from notifications.delivery import STALE_SENDING_AFTER
+from notifications.models import Notification
+
+
+class ProblemFilter(admin.SimpleListFilter):
+    """Rows that need a look: failed for good, failing and retrying, or stuck sending."""
+
+    title = "delivery problem"
+    parameter_name = "problem"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [
+            ("failed", "Failed (out of attempts)"),
+            ("retrying", "Failing, will retry"),
+            ("stuck", "Stuck while sending"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "failed":
+            return queryset.failed()
+        if self.value() == "retrying":
+            return queryset.pending().filter(attempts__gt=0)
+        if self.value() == "stuck":
+            return queryset.stale_sending(timezone.now() - STALE_SENDING_AFTER)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "to_email",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = [ProblemFilter, "status", "kind", "created_at"]
+    search_fields = ["to_email", "kind", "dedupe_key", "subject"]
+    date_hierarchy = "created_at"
+    list_select_related = ["recipient"]
+    actions = ["retry_selected"]
+    fieldsets = [
+        (None, {"fields": ["kind", "to_email", "recipient", "subject", "link", "dedupe_key"]}),
+        (
+            "Delivery",
+            {
+                "fields": [
+                    "status",
+                    "attempts",
+                    "last_error",
+                    "created_at",
+                    "next_attempt_at",
+                    "claimed_at",
+                    "sent_at",
+                    "read_at",
+                ]
+            },
+        ),
+        ("Message", {"fields": ["body_text", "body_html"]}),
+    ]
+    readonly_fields = [field for fieldset in fieldsets for field in fieldset[1]["fields"]]
+
+    @admin.display(description="Last error")
+    def short_error(self, notification: Notification) -> str:
+        return truncatechars(notification.last_error, 80)
+
+    # The outbox is a record: rows are written by the apps and changed only by delivery.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notifications.retry_notification")
+
+    @admin.action(description="Retry selected", permissions=["retry"])
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Put the selected failed notifications back in the queue."""
+        retried, refused = 0, 0
+        for notification in queryset:
+            try:
+                notification.retry()
+            except ValidationError:
+                refused += 1
+            else:
+                retried += 1
+        if retried:
+            self.message_user(
+                request, f"{retried} notification(s) queued to be sent again.", messages.SUCCESS
+            )
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} selected notification(s) were not failed and were left alone.",
+                messages.WARNING,
+            )
