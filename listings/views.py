@@ -1,7 +1,288 @@
-from django.views.generic import TemplateView
+"""Public and student-facing listing pages: home, browse and search, detail, saved, report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django_filters.views import FilterView
+
+from accounts.models import Organization
+from listings import jsonld
+from listings.filters import ORDERINGS, SORT_NEWEST, ListingFilter
+from listings.forms import ListingReportForm, SaveListingForm
+from listings.models import Listing, ListingReport, SavedListing
+
+#: How many open listings the home page shows.
+FEATURED_COUNT = 6
 
 
 class HomeView(TemplateView):
     """The home page: what MicroIntern is, and where each kind of person starts."""
 
     template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["featured_listings"] = (
+            Listing.objects.open()
+            .with_card_data()
+            .order_by(*ORDERINGS[SORT_NEWEST])[:FEATURED_COUNT]
+        )
+        return context
+
+
+class ListingListView(FilterView):
+    """Browse and search open listings; filters live in the query string."""
+
+    filterset_class = ListingFilter
+    # An unusable filter value is left out (and said so) instead of emptying the list.
+    strict = False
+    paginate_by = 20
+    context_object_name = "listings"
+    template_name = "listings/listing_list.html"
+    partial_template_name = "listings/includes/results.html"
+
+    def get_queryset(self):
+        return Listing.objects.open().with_card_data().order_by(*ORDERINGS[SORT_NEWEST])
+
+    @property
+    def is_partial(self) -> bool:
+        """An htmx request for the results region only (history restores get the full page)."""
+        headers = self.request.headers
+        return (
+            headers.get("HX-Request") == "true"
+            and headers.get("HX-Target") == "results"
+            and headers.get("HX-History-Restore-Request") != "true"
+        )
+
+    def get_template_names(self) -> list[str]:
+        return [self.partial_template_name if self.is_partial else self.template_name]
+
+    def paginate_queryset(self, queryset, page_size):
+        # A page past the end shows the last page, a malformed one the first, each with a note.
+        paginator: Paginator = self.get_paginator(queryset, page_size)
+        requested = self.request.GET.get("page")
+        page = paginator.get_page(requested)
+        if requested is not None:
+            try:
+                wanted = int(requested)
+            except ValueError:
+                wanted = None
+            if wanted != page.number:
+                self.notices.append(
+                    f"There is no page “{requested[:20]}” of these results; "
+                    f"showing page {page.number} of {paginator.num_pages}."
+                )
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.notices: list[str] = []
+        response = super().get(request, *args, **kwargs)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = self.filterset
+        ignored = []
+        if filterset.is_bound:
+            for name, errors in filterset.form.errors.items():
+                label = filterset.form.fields[name].label if name in filterset.form.fields else name
+                ignored.append(f"{label}: {' '.join(errors)}")
+        context.update(
+            ignored_filters=ignored,
+            notices=self.notices,
+            filters_active=filterset.active,
+            sort_key=filterset.sort_key if filterset.is_bound else SORT_NEWEST,
+            is_partial=self.is_partial,
+            page_range=_page_range(context.get("page_obj")),
+        )
+        return context
+
+
+class ListingDetailView(DetailView):
+    """Everything a student needs to decide; non-public listings only for their org and staff."""
+
+    template_name = "listings/listing_detail.html"
+    context_object_name = "listing"
+
+    def get_queryset(self):
+        return Listing.objects.visible_to(self.request.user).with_card_data()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        listing: Listing = self.object
+        user = self.request.user
+        is_open = listing.is_open
+        context.update(
+            is_open=is_open,
+            is_public=listing.status
+            in {Listing.Status.PUBLISHED, Listing.Status.CLOSED, Listing.Status.COMPLETED},
+            can_save=not user.is_authenticated or user.is_student,
+            is_saved=user.is_authenticated
+            and user.is_student
+            and SavedListing.objects.filter(user=user, listing=listing).exists(),
+            jsonld=(
+                jsonld.as_script(
+                    jsonld.job_posting(listing, absolute=self.request.build_absolute_uri)
+                )
+                if is_open
+                else None
+            ),
+        )
+        return context
+
+
+def _page_range(page) -> list:
+    """Page numbers around the current one, with ellipses, for the pagination partial."""
+    if page is None or not page.has_other_pages():
+        return []
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+
+
+def _safe_next(request: HttpRequest, candidate: str | None, fallback: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+class ListingSaveView(View):
+    """POST: save or unsave a listing for the signed-in student."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        detail_url = reverse("listings:detail", kwargs={"slug": slug})
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(detail_url)
+        listing = get_object_or_404(Listing.objects.visible_to(user), slug=slug)
+        form = SaveListingForm(request.POST)
+        form.is_valid()
+        back = _safe_next(request, form.cleaned_data.get("next"), detail_url)
+        if not user.is_student:
+            messages.info(request, "Saving projects is for student accounts.")
+            return redirect(back)
+
+        saved = SavedListing.objects.filter(user=user, listing=listing)
+        action = form.cleaned_data.get("action")
+        if not action:
+            action = SaveListingForm.UNSAVE if saved.exists() else SaveListingForm.SAVE
+
+        if action == SaveListingForm.UNSAVE:
+            saved.delete()
+            messages.success(request, f"“{listing.title}” was removed from your saved projects.")
+        elif not listing.is_open:
+            messages.error(
+                request,
+                f"“{listing.title}” no longer accepts applications, so it cannot be saved.",
+            )
+        else:
+            SavedListing.objects.get_or_create(user=user, listing=listing)
+            messages.success(request, f"“{listing.title}” is in your saved projects.")
+        return redirect(back)
+
+
+class SavedListingListView(LoginRequiredMixin, ListView):
+    """The signed-in student's saved listings, newest save first."""
+
+    template_name = "listings/saved_list.html"
+    context_object_name = "saved_listings"
+    paginate_by = 20
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated and not request.user.is_student:
+            messages.info(request, "Saved projects are for student accounts.")
+            return redirect("listings:list")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        user = self.request.user
+        return (
+            SavedListing.objects.filter(user=user, listing__in=Listing.objects.visible_to(user))
+            .select_related("listing__organization", "listing__industry")
+            .prefetch_related("listing__skills")
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_range"] = _page_range(context.get("page_obj"))
+        return context
+
+
+class ListingReportView(LoginRequiredMixin, FormView):
+    """Report a published listing to the career center (one open report per person)."""
+
+    template_name = "listings/listing_report.html"
+    form_class = ListingReportForm
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.listing = get_object_or_404(
+            Listing.objects.published().select_related("organization"), slug=kwargs["slug"]
+        )
+        already = ListingReport.objects.filter(
+            listing=self.listing, reporter=request.user, status=ListingReport.Status.OPEN
+        )
+        if already.exists():
+            messages.info(
+                request,
+                "You have already reported this listing. The career center is looking into it.",
+            )
+            return redirect(self.listing)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(listing=self.listing, **kwargs)
+
+    def form_valid(self, form: ListingReportForm) -> HttpResponse:
+        ListingReport.file(
+            listing=self.listing,
+            reporter=self.request.user,
+            reason=form.cleaned_data["reason"],
+            details=form.cleaned_data["details"],
+        )
+        messages.success(
+            self.request,
+            "Thank you for telling us. The career center will review this listing "
+            "and act on it if something is wrong.",
+        )
+        if self.listing.status != Listing.Status.PUBLISHED:
+            # Enough reports suspended it: the page is no longer public.
+            return redirect("listings:list")
+        return redirect(self.listing)
+
+
+class OrganizationDetailView(DetailView):
+    """An organization's public page with its open listings."""
+
+    template_name = "listings/organization_detail.html"
+    context_object_name = "organization"
+
+    def get_queryset(self):
+        # Only verified organizations have a public page: pending ones have nothing published
+        # yet and their profile has not been checked; suspended ones are hidden.
+        return Organization.objects.verified()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["listings"] = (
+            Listing.objects.open()
+            .with_card_data()
+            .filter(organization=self.object)
+            .order_by(*ORDERINGS[SORT_NEWEST])
+        )
+        return context

@@ -1,0 +1,135 @@
+"""Narrowing the public list of listings: the query parameters of `/listings/`."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Exists, F, OuterRef, QuerySet
+
+from listings.models import SEARCH_CONFIG, Industry, Listing, Skill
+
+SORT_RELEVANCE = "relevance"
+SORT_NEWEST = "newest"
+SORT_DEADLINE = "deadline"
+SORT_FEE = "fee"
+
+SORT_CHOICES = [
+    (SORT_NEWEST, "Newest first"),
+    (SORT_DEADLINE, "Closing soonest"),
+    (SORT_FEE, "Highest fee"),
+    (SORT_RELEVANCE, "Best match (with a search)"),
+]
+
+# Ties are broken by primary key so that pages never overlap or skip a listing.
+ORDERINGS = {
+    SORT_RELEVANCE: ["-rank", "-published_at", "-pk"],
+    SORT_NEWEST: ["-published_at", "-pk"],
+    SORT_DEADLINE: ["application_deadline", "-published_at", "-pk"],
+    SORT_FEE: ["-fee", "-published_at", "-pk"],
+}
+
+
+class ListingFilter(django_filters.FilterSet):
+    """The browse and search form: every field narrows the open listings it is given."""
+
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text="Words from the title, skills or description. Use quotes for a phrase.",
+    )
+    industry = django_filters.ModelChoiceFilter(
+        label="Industry",
+        queryset=Industry.objects.all(),
+        to_field_name="slug",
+        empty_label="All industries",
+    )
+    skills = django_filters.ModelMultipleChoiceFilter(
+        label="Skills",
+        queryset=Skill.objects.all(),
+        to_field_name="slug",
+        method="with_any_skill",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Shows projects that need any of the skills you tick.",
+    )
+    location_type = django_filters.ChoiceFilter(
+        label="Where",
+        choices=Listing.LocationType.choices,
+        empty_label="Anywhere",
+    )
+    min_rate = django_filters.NumberFilter(
+        label="Minimum hourly rate",
+        field_name="hourly_rate",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=100_000,
+        help_text="The fee divided by the estimated hours, in the listing's currency.",
+    )
+    max_hours = django_filters.NumberFilter(
+        label="At most this many hours",
+        field_name="estimated_hours",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=100_000,
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by",
+        choices=SORT_CHOICES,
+        method="keep",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Listing
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Show the ordering actually used: best match for a search unless another was chosen.
+        if data is not None and data.get("q") and not data.get("sort"):
+            data = data.copy()
+            data["sort"] = SORT_RELEVANCE
+        super().__init__(data, *args, **kwargs)
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
+        return queryset.filter(search_vector=query).annotate(
+            rank=SearchRank(F("search_vector"), query)
+        )
+
+    def with_any_skill(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        # EXISTS rather than a join: a listing matching two skills must appear once.
+        through = Listing.skills.through.objects.filter(listing=OuterRef("pk"), skill__in=value)
+        return queryset.filter(Exists(through))
+
+    def keep(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Ordering is applied last, in filter_queryset, once we know whether there is a search.
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*ORDERINGS[self.sort_key])
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.is_bound and self.form.cleaned_data.get("q"))
+
+    @property
+    def sort_key(self) -> str:
+        """The ordering in use: the chosen one, else relevance for a search, else newest."""
+        chosen = self.form.cleaned_data.get("sort") if self.is_bound else ""
+        if chosen == SORT_RELEVANCE and not self.searching:
+            return SORT_NEWEST
+        if chosen:
+            return chosen
+        return SORT_RELEVANCE if self.searching else SORT_NEWEST
+
+    @property
+    def active(self) -> bool:
+        """True when any filter (not just the sort order) narrows the list."""
+        if not self.is_bound:
+            return False
+        return any(self.data.get(name) not in (None, "") for name in self.filters if name != "sort")

@@ -1,0 +1,86 @@
+"""The Atom feed of open listings at /listings/feed/."""
+
+from datetime import timedelta
+from decimal import Decimal
+from xml.etree import ElementTree
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import IndustryFactory, ListingFactory, OrganizationFactory, SkillFactory
+
+pytestmark = pytest.mark.django_db
+
+FEED_URL = reverse("listings:feed")
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def entries(response) -> list[ElementTree.Element]:
+    root = ElementTree.fromstring(response.content)  # noqa: S314 (our own output)
+    assert root.tag == f"{ATOM}feed"
+    return root.findall(f"{ATOM}entry")
+
+
+def test_feed_is_atom_with_open_listings_only(client):
+    ListingFactory(published=True, title="Open and listed")
+    ListingFactory(title="Draft")
+    ListingFactory(submitted=True, title="Submitted")
+    ListingFactory(closed=True, title="Closed")
+    ListingFactory(
+        published=True,
+        title="Past deadline",
+        application_deadline=timezone.localdate() - timedelta(days=1),
+    )
+    ListingFactory(
+        published=True, title="Suspended org", organization=OrganizationFactory(suspended=True)
+    )
+    response = client.get(FEED_URL)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    titles = [entry.findtext(f"{ATOM}title") for entry in entries(response)]
+    assert titles == ["Open and listed"]
+
+
+def test_feed_entry_has_link_summary_categories_and_dates(client):
+    listing = ListingFactory(
+        published=True,
+        title="Menu photography",
+        summary="Photograph our new menu.",
+        organization=OrganizationFactory(verified=True, name="Corner Café"),
+        industry=IndustryFactory(name="Hospitality"),
+        fee=Decimal("300"),
+        estimated_hours=10,
+        skills=[SkillFactory(name="Photography"), SkillFactory(name="Lightroom")],
+    )
+    (entry,) = entries(client.get(FEED_URL))
+    link = entry.find(f"{ATOM}link").get("href")
+    assert link == "http://testserver" + listing.get_absolute_url()
+    summary = entry.findtext(f"{ATOM}summary")
+    assert "Photograph our new menu." in summary
+    assert "300.00 USD" in summary
+    assert "about 10 hours" in summary
+    assert "Apply by" in summary
+    categories = {category.get("term") for category in entry.findall(f"{ATOM}category")}
+    assert categories == {"Hospitality", "Photography", "Lightroom"}
+    assert entry.findtext(f"{ATOM}published").startswith(listing.published_at.date().isoformat())
+    assert entry.findtext(f"{ATOM}updated")
+    assert entry.find(f"{ATOM}author").findtext(f"{ATOM}name") == "Corner Café"
+
+
+def test_feed_holds_the_fifty_newest(client, django_assert_max_num_queries):
+    now = timezone.now()
+    for days in range(52):
+        ListingFactory(published=True, title=f"Listing {days}", published_at=now - timedelta(days))
+    with django_assert_max_num_queries(3):
+        response = client.get(FEED_URL)
+    found = entries(response)
+    assert len(found) == 50
+    assert found[0].findtext(f"{ATOM}title") == "Listing 0"
+    assert "Listing 50" not in response.content.decode()
+
+
+def test_list_page_links_to_the_feed(client):
+    content = client.get(reverse("listings:list")).content.decode()
+    assert '<link rel="alternate" type="application/atom+xml"' in content
+    assert f'href="{FEED_URL}"' in content
