@@ -111,6 +111,21 @@ def broker_down(celery_async):
 
 
 @pytest.fixture
+def broker_hangs(celery_async):
+    """The Celery broker accepts connections and then never answers (an overloaded host)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)  # the kernel completes the handshakes; nobody ever reads
+    original = celery_app.conf.broker_url
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    _reset_broker_connections()
+    yield
+    celery_app.conf.broker_url = original
+    _reset_broker_connections()
+    server.close()
+
+
+@pytest.fixture
 def make_email():
     """make_email(key, **overrides) queues one plain outbox email."""
 

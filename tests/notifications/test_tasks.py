@@ -40,6 +40,20 @@ def test_queue_email_returns_quickly_when_redis_is_down(broker_down, make_email)
     assert notification.status == Notification.Status.SENT
 
 
+@committed
+def test_queue_email_is_bounded_when_redis_hangs(broker_hangs, make_email):
+    started = time.monotonic()
+    with transaction.atomic():
+        notification = make_email()
+    elapsed = time.monotonic() - started
+
+    # Bounded by the broker's socket timeouts in settings (a connect and one retry).
+    assert elapsed < 5
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.PENDING
+    assert deliver_due() == 1
+
+
 def test_tasks_are_thin_and_idempotent(db, make_email):
     notification = make_email()
 
