@@ -16,9 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from accounts.admin import OrganizationAdmin
@@ -54,6 +55,11 @@ def status_label(value: str) -> str:
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
+
+
+def paragraphs(text: str) -> str:
+    """Someone's text with its line breaks kept, escaped for HTML."""
+    return linebreaksbr(text, autoescape=True)
 
 
 def refusal_message(listing: Listing, error: ValidationError) -> str:
@@ -427,15 +433,12 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
             ("Who can apply", {"fields": ["eligibility", "contact_email"]}),
             ("Status", {"fields": status_fields}),
         ]
-        if obj is not None and obj.status in {Status.CHANGES_REQUESTED, Status.REJECTED}:
-            fieldsets.insert(0, ("Career center feedback", {"fields": ["career_center_feedback"]}))
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = [
             "status",
             "effective_hourly_rate",
-            "career_center_feedback",
             "submitted_at",
             "published_at",
         ]
@@ -566,14 +569,6 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
                 + " This is below the floor: explain in “Pay justification” why it is fair, or raise the fee."
             )
         return text
-
-    @admin.display(description="feedback")
-    def career_center_feedback(self, obj: Listing) -> str:
-        return format_html(
-            "<strong>{}</strong>{}",
-            reason_label(obj.moderation_reason) or status_label(obj.status),
-            linebreaks(obj.moderation_note) if obj.moderation_note else "",
-        )
 
     # Actions --------------------------------------------------------------------------------
 
@@ -797,7 +792,7 @@ class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
             "<strong>Employer's justification:</strong> {}",
             settings.MIN_HOURLY_RATE,
             rate,
-            linebreaks(obj.pay_justification) if obj.pay_justification else "(none given)",
+            paragraphs(obj.pay_justification) if obj.pay_justification else "(none given)",
         )
 
     @admin.display(description="changes since approval")
@@ -811,7 +806,7 @@ class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
             "",
             "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
             (
-                (change["label"], linebreaks(change["before"]), linebreaks(change["after"]))
+                (change["label"], paragraphs(change["before"]), paragraphs(change["after"]))
                 for change in changes
             ),
         )

@@ -131,6 +131,8 @@ class EmployerListingForm(forms.ModelForm):
 class TransitionForm(forms.Form):
     """The reason and comment staff or employers give when they change a listing's state."""
 
+    required_css_class = "required"
+
     reason = forms.ChoiceField(
         label="Reason",
         choices=[("", "Choose a reason"), *ListingEvent.Reason.choices],
