@@ -533,3 +533,28 @@ def test_employer_of_another_organization_sees_only_public_listings_on_cards(
     content = login(viewer).get(LIST_URL).content.decode()
     assert "Public one" in content
     assert "Pending review" not in content
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------
+
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.I)
+
+
+def test_listing_pages_have_no_inline_scripts_or_styles(client, login, student):
+    organization = OrganizationFactory(verified=True)
+    listing = ListingFactory(published=True, organization=organization)
+    pages = [
+        client.get(LIST_URL),
+        client.get(LIST_URL, {"max_hours": "abc", "page": "9"}),
+        client.get(detail_url(listing)),
+        client.get(reverse("listings:organization", args=[organization.slug])),
+        login(student).get(SAVED_URL),
+        login(student).get(report_url(listing)),
+    ]
+    for response in pages:
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert " style=" not in content and "<style" not in content
+        assert not re.search(r"\son[a-z]+=", content)
+        for attributes in SCRIPT_TAG.findall(content):
+            assert "src=" in attributes or 'type="application/ld+json"' in attributes
