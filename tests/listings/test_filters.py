@@ -301,3 +301,12 @@ def test_results_count_and_clear_filters_link(client):
     assert "1 open project matches your filters." in (
         client.get(URL, {"location_type": "onsite"}).content.decode()
     )
+
+
+def test_empty_results_explain_what_to_do(client):
+    content = client.get(URL).content.decode()
+    assert "There are no open projects right now." in content
+    ListingFactory(published=True, location_type="remote")
+    content = client.get(URL, {"location_type": "onsite"}).content.decode()
+    assert "No open project matches these filters right now." in content
+    assert "clear all filters" in content
