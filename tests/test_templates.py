@@ -239,6 +239,8 @@ def test_invalid_signup_shows_an_error_summary_linking_to_each_field(client):
     summary = html.find("div", class_="error-summary")
     assert summary.get("role") == "alert"
     assert summary.get("tabindex") == "-1"
+    # Focus moves to the summary on load, without any script.
+    assert "autofocus" in summary.attrs
     assert html.find("h2", within=summary).clean_text == "There is a problem"
     targets = {a.get("href") for a in html.find_all("a", within=summary)}
     assert targets == {"#id_email", "#id_password2"}
