@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
+from types import SimpleNamespace
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
@@ -12,16 +13,39 @@ from django.urls import reverse
 
 from notifications.outbox import queue_email
 
+SITE_NAME = "MicroIntern"
+
 
 def site_url(path: str) -> str:
     """An absolute link built from SITE_URL, never from the request's Host header."""
     return f"{settings.SITE_URL}{path}"
 
 
+def on_site(url: str) -> str:
+    """The same link with SITE_URL's scheme and host, whatever host the request came in on."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return url
+    return site_url(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render the account email and put it in the outbox; delivery happens after commit."""
-        context = {"email": email, "site_url": settings.SITE_URL, **context}
+        # allauth builds some links (signup, password reset page) from the request; emails
+        # only ever link to SITE_URL.
+        context = {
+            key: on_site(value) if key.endswith("_url") and isinstance(value, str) else value
+            for key, value in context.items()
+        }
+        context = {
+            "email": email,
+            "site_url": settings.SITE_URL,
+            "current_site": SimpleNamespace(
+                name=SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc
+            ),
+            **context,
+        }
         message = self.render_mail(template_prefix, email, context)
         html = next(
             (

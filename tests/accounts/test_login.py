@@ -1,6 +1,10 @@
 """Signing in and out, for every role."""
 
+import re
+
 import pytest
+from django.conf import settings
+from django.core import mail
 
 from tests.factories import EmployerFactory, MembershipFactory, OrganizationFactory
 
@@ -156,3 +160,57 @@ def test_logout_by_get_does_not_end_the_session(client, student, password):
     client.get("/accounts/logout/")
 
     assert session_user_id(client) == str(student.pk)
+
+
+# --- Password reset ----------------------------------------------------------------------
+
+
+def links_in(body: str) -> list[str]:
+    return re.findall(r"https?://\S+", body)
+
+
+def test_password_reset_link_comes_from_site_url_and_sets_a_new_password(
+    client, student, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/password/reset/", {"email": student.email}, HTTP_HOST="localhost"
+        )
+    assert response.status_code == 302
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [student.email]
+    links = links_in(mail.outbox[0].body)
+    reset = next(link for link in links if "/accounts/password/reset/key/" in link)
+    assert all(link.startswith(settings.SITE_URL + "/") for link in links), links
+
+    # The key link redirects once to a keyless URL, then takes the new password.
+    page = client.get(reset.removeprefix(settings.SITE_URL), follow=True)
+    assert page.status_code == 200
+    form_url = page.redirect_chain[-1][0] if page.redirect_chain else reset
+    new_password = "amber-quartz-meadow-77"
+    done = client.post(form_url, {"password1": new_password, "password2": new_password})
+    assert done.status_code == 302
+
+    student.refresh_from_db()
+    assert student.check_password(new_password)
+    client.logout()
+    assert sign_in(client, student, new_password).status_code == 302
+    assert session_user_id(client) == str(student.pk)
+
+
+def test_password_reset_for_an_unknown_email_links_only_to_site_url(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/password/reset/", {"email": "nobody@test.example"}, HTTP_HOST="localhost"
+        )
+
+    # The answer is the same as for a known address: no enumeration.
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    links = links_in(mail.outbox[0].body)
+    assert links
+    assert all(link.startswith(settings.SITE_URL + "/") for link in links), links
+    assert "localhost" not in mail.outbox[0].body

@@ -91,6 +91,8 @@ def test_student_signup_verifies_email_through_a_site_url_link(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["ada@uni.example"]
     assert confirmation_link(mail.outbox[0].body) == link
+    assert "MicroIntern" in mail.outbox[0].body
+    assert "localhost" not in mail.outbox[0].body
 
 
 def test_login_before_verification_gives_no_session(client, django_capture_on_commit_callbacks):
