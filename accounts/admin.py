@@ -51,6 +51,27 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = ["groups"]
 
+    # Who is staff, superuser or in which group is for superusers to decide: otherwise
+    # anyone allowed to edit users could raise their own access.
+    access_fields = ["is_staff", "is_superuser", "groups"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += self.access_fields
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        """Only superusers change a superuser's account (and so its password)."""
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 class OrganizationEventInline(admin.TabularInline):
     model = OrganizationEvent

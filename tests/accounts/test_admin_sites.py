@@ -471,3 +471,95 @@ def test_student_factory_users_are_not_employers(db):
     student = StudentFactory()
 
     assert not student.employer_organizations().exists()
+
+
+def user_form_data(user, **overrides):
+    data = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_career_staff_cannot_raise_their_own_access(login, staff):
+    client = login(staff)
+
+    response = client.post(
+        f"/staff/accounts/user/{staff.pk}/change/",
+        user_form_data(staff, is_staff="on", is_superuser="on", first_name="Changed"),
+    )
+
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert not staff.is_superuser
+    assert staff.first_name == "Changed"
+
+
+def test_career_staff_cannot_make_a_student_staff(login, staff, student):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="Career center")
+    response = login(staff).post(
+        f"/staff/accounts/user/{student.pk}/change/",
+        user_form_data(student, is_staff="on", is_superuser="on", groups=[str(group.pk)]),
+    )
+
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert not student.is_staff and not student.is_superuser
+    assert not student.groups.exists()
+
+
+def test_career_staff_deactivate_a_user(login, staff, student):
+    response = login(staff).post(
+        f"/staff/accounts/user/{student.pk}/change/", user_form_data(student, is_active=None)
+    )
+
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert not student.is_active
+
+
+def test_career_staff_cannot_change_a_superusers_password(login, staff):
+    root = User.objects.create_superuser("root@test.example", "x-long-password-1")
+    client = login(staff)
+
+    client.post(
+        f"/staff/accounts/user/{root.pk}/password/",
+        {"password1": "amber-quartz-meadow-77", "password2": "amber-quartz-meadow-77"},
+    )
+    client.post(f"/staff/accounts/user/{root.pk}/change/", user_form_data(root, is_active=None))
+
+    root.refresh_from_db()
+    assert root.check_password("x-long-password-1")
+    assert root.is_active
+
+
+def test_superusers_manage_staff_access(login, student):
+    root = User.objects.create_superuser("root@test.example", "x-long-password-1")
+
+    response = login(root).post(
+        f"/staff/accounts/user/{student.pk}/change/", user_form_data(student, is_staff="on")
+    )
+
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert student.is_staff
+
+
+def test_career_staff_cannot_delete_a_superuser_in_bulk(login, staff):
+    root = User.objects.create_superuser("root@test.example", "x-long-password-1")
+
+    login(staff).post(
+        "/staff/accounts/user/",
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [str(root.pk)], "post": "yes"},
+    )
+
+    assert User.objects.filter(pk=root.pk).exists()
