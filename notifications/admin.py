@@ -51,7 +51,6 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = [ProblemFilter, "status", "kind", "created_at"]
     search_fields = ["to_email", "kind", "dedupe_key", "subject"]
     date_hierarchy = "created_at"
-    list_select_related = ["recipient"]
     actions = ["retry_selected"]
     fieldsets = [
         (None, {"fields": ["kind", "to_email", "recipient", "subject", "link", "dedupe_key"]}),

@@ -1,15 +1,15 @@
 """Sending outbox rows: claim, send, record, at most once per row.
 
-A row is sent only by whoever claims it (pending → sending, one conditional write), so
-two workers, a redelivered task and two beats cannot send it twice. A failed attempt
+A row is sent only by whoever claims it (pending → sending, under a row lock that
+others skip), so two workers, a redelivered task and two beats cannot send it twice. A failed attempt
 goes back to pending with an exponential, jittered `next_attempt_at`; the periodic
 sweep (`deliver_due`) picks it up then, and after NOTIFICATION_MAX_ATTEMPTS the row is
 marked failed for staff to see.
 
 The one window left is the one SMTP itself leaves: a worker killed after the server
 accepted the message but before the row was marked sent. The sweep returns such a row
-to the queue after STALE_SENDING_AFTER, so it may be sent a second time; far better
-than never, and far rarer than a crash anywhere else.
+to the queue after STALE_SENDING_AFTER, so that message may arrive twice: SMTP offers
+no way to ask whether it was delivered, and twice is better than never.
 """
 
 from __future__ import annotations

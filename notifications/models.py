@@ -118,8 +118,9 @@ class Notification(models.Model):
         return f"{self.kind} to {self.to_email}"
 
     # --- Delivery transitions --------------------------------------------------------
-    # Each is one conditional write, so two workers, a redelivered task and two beats
-    # can race on the same row and only one of them wins.
+    # Each is guarded by the row's current state (a row lock for the claim, a conditional
+    # UPDATE after it), so two workers, a redelivered task and two beats can race on
+    # the same row and only one of them wins.
 
     @classmethod
     def claim(cls, pk: int, *, now: datetime | None = None) -> Notification | None:
