@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -96,8 +97,13 @@ class MembershipInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+# Websites typed without a scheme are https (Django 6's default, chosen now).
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["name", "verification", "email_domain", "website", "created_at"]
     list_filter = ["verification"]
     search_fields = ["name", "email_domain", "website"]
@@ -158,6 +164,7 @@ class EmployerOrganizationAdmin(OrganizationScopedAdmin):
     """Members edit their organization's public profile; verification stays with staff."""
 
     organization_field = ""
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["name", "verification", "website"]
     fields = ["name", "website", "description", "logo", "verification"]
     readonly_fields = ["verification"]
