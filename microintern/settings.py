@@ -103,7 +103,8 @@ REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 
 CACHES = {
     "default": {
-        # django-redis, except that add() (used for locks) also survives an outage.
+        # django-redis that, while Redis is down, acts as no cache (locks included) and
+        # fails fast instead of waiting for a timeout on every call.
         "BACKEND": "microintern.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="mi"),
