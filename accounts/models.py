@@ -417,8 +417,19 @@ class Membership(models.Model):
             self.save(update_fields=["status", "decided_at", "decided_by"])
 
     def approve(self, *, by) -> None:
-        """Let a person who asked to join into the organization."""
-        self._decide(to=self.Status.ACTIVE, by=by)
+        """Let a person who asked to join into the organization, and tell them."""
+        from notifications.outbox import queue_email
+
+        with transaction.atomic():
+            self._decide(to=self.Status.ACTIVE, by=by)
+            queue_email(
+                to=self.user.email,
+                recipient=self.user,
+                kind="accounts.join_approved",
+                template="accounts/email/join_approved",
+                context={"organization": self.organization, "member": self.user, "by": by},
+                dedupe_key=f"accounts.join_approved:{self.pk}:{self.decided_at.isoformat()}",
+            )
 
     def remove(self, *, by) -> None:
         """Take a person out of the organization (or decline their request)."""

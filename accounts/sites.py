@@ -60,6 +60,11 @@ class EmployerAdminSite(SiteLoginMixin, admin.AdminSite):
         """Only active members of an organization that is not suspended."""
         return bool(getattr(request.user, "is_employer", False))
 
+    def get_urls(self):
+        # The admin's /r/<content type>/<id>/ shortcut redirects to any object's public
+        # address without the organization scoping; employers reach pages through lists.
+        return [url for url in super().get_urls() if getattr(url, "name", None) != "view_on_site"]
+
 
 employer_site = EmployerAdminSite(name="employer")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -14,7 +15,11 @@ logger = logging.getLogger(__name__)
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
-    """Render `<template>_subject.txt`, `<template>.txt` and (if present) `<template>.html`."""
+    """Render `<template>_subject.txt`, `<template>.txt` and (if present) `<template>.html`.
+
+    Every email template gets `site_url` (links are built from SITE_URL, never the request).
+    """
+    context = {"site_url": settings.SITE_URL, **context}
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     text = render_to_string(f"{template}.txt", context).strip()
     try:

@@ -563,3 +563,13 @@ def test_career_staff_cannot_delete_a_superuser_in_bulk(login, staff):
     )
 
     assert User.objects.filter(pk=root.pk).exists()
+
+
+def test_employer_site_has_no_view_on_site_shortcut(employer, other_organization, login):
+    from django.contrib.contenttypes.models import ContentType
+
+    client = login(employer)
+    content_type = ContentType.objects.get_for_model(other_organization)
+    response = client.get(f"/employer/r/{content_type.pk}/{other_organization.pk}/")
+    assert response.status_code == 404
+    assert other_organization.slug not in response.headers.get("Location", "")

@@ -434,3 +434,20 @@ def test_free_webmail_list_comes_from_settings():
     )
 
     assert organization.email_domain == ""
+
+
+def test_approving_a_join_request_tells_the_new_member(
+    employer, organization, django_capture_on_commit_callbacks, mailoutbox, settings
+):
+    from accounts.models import Membership
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(email="new@northwind.test")
+    membership = Membership.objects.create(
+        user=newcomer, organization=organization, status=Membership.Status.REQUESTED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        membership.approve(by=employer)
+    assert [m.to for m in mailoutbox] == [["new@northwind.test"]]
+    assert organization.name in mailoutbox[0].subject
+    assert f"{settings.SITE_URL}/employer/" in mailoutbox[0].body
