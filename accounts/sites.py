@@ -80,6 +80,11 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
 
     organization_field = "organization"
 
+    def view_on_site(self, obj) -> str | None:
+        """Link straight to the object's page (the site has no /r/ shortcut to scope)."""
+        get_url = getattr(obj, "get_absolute_url", None)
+        return get_url() if get_url else None
+
     def organizations(self, request: HttpRequest):
         return request.user.employer_organizations()
 

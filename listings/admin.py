@@ -472,6 +472,8 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
         listing = form.instance
         listing.refresh_search_vector()  # The skills are saved only now.
         changed = form.material_changes()
+        if change and listing.status == Status.SUBMITTED:
+            listing.reassess_risk()  # Staff see signals for what is there now.
         if change and changed and listing.status == Status.PUBLISHED:
             labels = ", ".join(listing._label(name).lower() for name in changed)
             listing.resubmit_after_edit(by=request.user, changed=changed)

@@ -471,6 +471,13 @@ class Listing(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def reassess_risk(self) -> None:
+        """Recompute the risk signals after an edit while waiting for review."""
+        signals = risk.assess(self)
+        self.risk_signals = [s.as_dict() for s in signals]
+        self.risk_score = risk.score(signals)
+        super().save(update_fields=["risk_signals", "risk_score", "updated_at"])
+
     def submit(self, *, by, note: str = "") -> None:
         """Send a draft (or a listing with requested changes) to the career center for review."""
         self.check_submittable()
@@ -654,6 +661,21 @@ class SavedListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} saved {self.listing}"
+
+    @classmethod
+    def save_for(cls, *, user, listing: Listing) -> SavedListing:
+        """Bookmark an open listing for a student (saving twice changes nothing)."""
+        if not listing.is_open:
+            raise ValidationError(
+                f"“{listing.title}” no longer accepts applications, so it cannot be saved."
+            )
+        saved, _created = cls.objects.get_or_create(user=user, listing=listing)
+        return saved
+
+    @classmethod
+    def unsave(cls, *, user, listing: Listing) -> None:
+        """Remove a bookmark (nothing happens if there was none)."""
+        cls.objects.filter(user=user, listing=listing).delete()
 
 
 class ListingReport(models.Model):

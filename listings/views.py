@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -175,22 +176,21 @@ class ListingSaveView(View):
             messages.info(request, "Saving projects is for student accounts.")
             return redirect(back)
 
-        saved = SavedListing.objects.filter(user=user, listing=listing)
         action = form.cleaned_data.get("action")
         if not action:
-            action = SaveListingForm.UNSAVE if saved.exists() else SaveListingForm.SAVE
+            is_saved = SavedListing.objects.filter(user=user, listing=listing).exists()
+            action = SaveListingForm.UNSAVE if is_saved else SaveListingForm.SAVE
 
         if action == SaveListingForm.UNSAVE:
-            saved.delete()
+            SavedListing.unsave(user=user, listing=listing)
             messages.success(request, f"“{listing.title}” was removed from your saved projects.")
-        elif not listing.is_open:
-            messages.error(
-                request,
-                f"“{listing.title}” no longer accepts applications, so it cannot be saved.",
-            )
         else:
-            SavedListing.objects.get_or_create(user=user, listing=listing)
-            messages.success(request, f"“{listing.title}” is in your saved projects.")
+            try:
+                SavedListing.save_for(user=user, listing=listing)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"“{listing.title}” is in your saved projects.")
         return redirect(back)
 
 

@@ -521,3 +521,19 @@ def test_member_of_another_org_sees_nothing_of_ours(login, organization):
     assert "Northwind plan" not in client.get(CHANGELIST).content.decode()
     response = client.get(change_url(listing), follow=True)
     assert "Northwind plan" not in response.content.decode()
+
+
+def test_editing_a_listing_waiting_for_review_reassesses_its_risk(login, employer, organization):
+    listing = ListingFactory(organization=organization, created_by=employer)
+    listing.submit(by=employer)
+    listing.refresh_from_db()
+    assert "asks_for_money" not in [s["code"] for s in listing.risk_signals]
+    description = "Before starting, pay an upfront registration fee."
+    response = login(employer).post(
+        change_url(listing), edit_data(listing, description=description)
+    )
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.SUBMITTED
+    assert "asks_for_money" in [s["code"] for s in listing.risk_signals]
+    assert listing.risk_score >= 50
