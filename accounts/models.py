@@ -3,12 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+
+from accounts.uploads import private_storage, resume_path, validate_resume
 
 
 class UserManager(BaseUserManager):
@@ -446,6 +449,37 @@ class StudentProfile(models.Model):
     program = models.CharField("program or major", max_length=200, blank=True)
     graduation_year = models.PositiveSmallIntegerField(null=True, blank=True)
     bio = models.TextField("short bio", max_length=1000, blank=True)
+    portfolio_url = models.URLField("portfolio website", blank=True)
+    github_url = models.URLField("GitHub profile", blank=True)
+    linkedin_url = models.URLField("LinkedIn profile", blank=True)
+    weekly_hours = models.PositiveSmallIntegerField(
+        "hours a week you can work",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    resume = models.FileField(
+        "résumé (PDF)",
+        upload_to=resume_path,
+        storage=private_storage,
+        blank=True,
+        validators=[validate_resume],
+        help_text="A PDF of at most 5 MB. Only employers you apply to and the career center see it.",
+    )
+    resume_uploaded_at = models.DateTimeField(null=True, blank=True)
+    handle = models.SlugField(
+        "portfolio address",
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Your public portfolio lives at /students/<address>/. Letters, numbers and hyphens.",
+    )
+    portfolio_public = models.BooleanField(
+        "show my portfolio publicly",
+        default=False,
+        help_text="Shows your name, school, skills and verified projects. Never your contact details.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -455,6 +489,10 @@ class StudentProfile(models.Model):
                 condition=Q(graduation_year__isnull=True)
                 | Q(graduation_year__gte=1950, graduation_year__lte=2100),
                 name="student_graduation_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(portfolio_public=False) | Q(handle__isnull=False),
+                name="public_portfolio_has_handle",
             ),
         ]
 

@@ -41,6 +41,8 @@ class Skill(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    # Declared here so that accounts need not know about skills: profile.skills.
+    students = models.ManyToManyField("accounts.StudentProfile", blank=True, related_name="skills")
 
     class Meta:
         ordering = ["name"]
@@ -567,10 +569,16 @@ class Listing(models.Model):
         )
 
     def complete(self, *, by=None, note: str = "") -> None:
-        """Mark a closed listing's project as done."""
-        self._transition(
-            to=self.Status.COMPLETED, allowed_from={self.Status.CLOSED}, by=by, note=note
-        )
+        """Mark a closed listing's project as done; applicants still undecided are told."""
+        with transaction.atomic():
+            self._transition(
+                to=self.Status.COMPLETED, allowed_from={self.Status.CLOSED}, by=by, note=note
+            )
+            applications = getattr(self, "applications", None)  # reverse relation, if installed
+            if applications is not None:
+                applications.all().close_undecided(
+                    note=f"The project “{self.title}” has ended without more hires."
+                )
 
     def suspend(self, *, by=None, reason: str = "", note: str = "") -> None:
         """Hide a published listing from students until staff decide."""
@@ -602,14 +610,20 @@ class Listing(models.Model):
         """The organization calls the project off (a reason is required)."""
         if not note.strip():
             raise ValidationError("Say why the project is cancelled; applicants will see it.")
-        self._transition(
-            to=self.Status.CANCELLED,
-            allowed_from=set(self.OPEN_STATES),
-            by=by,
-            reason="cancelled",
-            note=note,
-            extra_fields={"closed_at": timezone.now()},
-        )
+        with transaction.atomic():
+            self._transition(
+                to=self.Status.CANCELLED,
+                allowed_from=set(self.OPEN_STATES),
+                by=by,
+                reason="cancelled",
+                note=note,
+                extra_fields={"closed_at": timezone.now()},
+            )
+            applications = getattr(self, "applications", None)  # reverse relation, if installed
+            if applications is not None:
+                applications.all().settle_for_cancellation(
+                    note=f"{self.organization} cancelled the project: {note}"
+                )
 
 
 class ListingEvent(models.Model):

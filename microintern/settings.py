@@ -201,6 +201,17 @@ MIN_HOURLY_RATE = env.int("MIN_HOURLY_RATE", default=20)
 # Above this hourly rate a student project is flagged as implausible (a scam signal).
 IMPLAUSIBLE_HOURLY_RATE = env.int("IMPLAUSIBLE_HOURLY_RATE", default=150)
 
+# --- Applications ------------------------------------------------------------------
+
+# Days a student has to answer an offer before it expires.
+OFFER_RESPONSE_DAYS = env.int("OFFER_RESPONSE_DAYS", default=3)
+# Days after completion during which both sides are asked for feedback.
+FEEDBACK_WINDOW_DAYS = env.int("FEEDBACK_WINDOW_DAYS", default=14)
+# Days during which given feedback can still be changed.
+FEEDBACK_EDIT_DAYS = env.int("FEEDBACK_EDIT_DAYS", default=7)
+# Applications one student may send (django-ratelimit rate).
+APPLY_RATE_LIMIT = env("APPLY_RATE_LIMIT", default="10/h")
+
 # --- Email -------------------------------------------------------------------------
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -247,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
     "close-listings-past-deadline": {
         "task": "listings.tasks.close_past_deadline",
         "schedule": crontab(minute=5),
+    },
+    "expire-offers": {
+        "task": "applications.tasks.expire_offers",
+        "schedule": crontab(minute="*/10"),
     },
     "send-reminders": {
         "task": "notifications.tasks.send_reminders",

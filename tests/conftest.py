@@ -41,6 +41,12 @@ def _clean_redis():
     client.close()
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploads land in a throwaway folder, never in the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def password():
     return PASSWORD

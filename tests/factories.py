@@ -158,3 +158,41 @@ class ListingFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.skills.set(extracted)
             self.refresh_search_vector()
+
+
+# --- Applications ------------------------------------------------------------------------
+
+# The smallest well-formed PDF that pypdf reads: one empty page.
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n"
+    b"0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n"
+)
+
+
+def pdf_upload(name="resume.pdf", content=MINIMAL_PDF, content_type="application/pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application; pass status= for any state (timestamps follow where they matter)."""
+
+    class Meta:
+        model = "applications.Application"
+
+    listing = factory.SubFactory(ListingFactory, published=True)
+    student = factory.SubFactory(StudentFactory)
+    pitch = "I have done two similar projects and would start with a short plan."
+    availability_confirmed = True
+    resume = factory.django.FileField(filename="resume.pdf", data=MINIMAL_PDF)
+    status = "submitted"
+    offer_expires_at = factory.LazyAttribute(
+        lambda o: timezone.now() + timedelta(days=3) if o.status == "offered" else None
+    )
+    completed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == "completed" else None
+    )

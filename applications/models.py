@@ -1,0 +1,691 @@
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, models, transaction
+from django.db.models import Avg, Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.uploads import private_storage, validate_resume
+from listings.models import Listing
+from notifications.outbox import queue_email
+
+
+def application_resume_path(instance: Application, filename: str) -> str:
+    import uuid
+
+    return f"applications/{uuid.uuid4().hex}.pdf"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def for_student(self, user) -> ApplicationQuerySet:
+        """One student's applications."""
+        return self.filter(student=user)
+
+    def for_organizations(self, organizations) -> ApplicationQuerySet:
+        """Applications to listings of these organizations."""
+        return self.filter(listing__organization__in=organizations)
+
+    def undecided(self) -> ApplicationQuerySet:
+        """Applications still waiting for the employer's decision (before any offer)."""
+        return self.filter(status__in=Application.PRE_OFFER)
+
+    def engaged(self) -> ApplicationQuerySet:
+        """Accepted engagements: they fill the listing's openings."""
+        return self.filter(status__in=Application.ENGAGED)
+
+    def holding_openings(self) -> ApplicationQuerySet:
+        """Offers out plus accepted engagements: what the openings must cover."""
+        return self.filter(status__in=Application.ENGAGED | {Application.Status.OFFERED})
+
+    def offers_past_expiry(self) -> ApplicationQuerySet:
+        """Offers whose response time is over."""
+        return self.filter(status=Application.Status.OFFERED, offer_expires_at__lt=timezone.now())
+
+    def with_dashboard_data(self) -> ApplicationQuerySet:
+        """What the student dashboard shows, in a constant number of queries."""
+        return self.select_related("listing__organization").prefetch_related("events", "feedback")
+
+    def settle_for_cancellation(self, *, note: str) -> int:
+        """A cancelled listing leaves no one waiting: undecided, offered and working alike."""
+        settled = self.close_undecided(note=note)
+        for application in self.filter(
+            status__in=Application.IN_PROGRESS | {Application.Status.OFFERED}
+        ).select_related("listing__organization", "student"):
+            try:
+                if application.status == Application.Status.OFFERED:
+                    application.expire_offer(note=note)
+                else:
+                    application.mark_incomplete(by=None, reason=note)
+            except ValidationError:
+                continue
+            settled += 1
+        return settled
+
+    def close_undecided(self, *, note: str) -> int:
+        """Move every undecided application here to not selected, telling each student."""
+        closed = 0
+        for application in self.undecided().select_related("listing__organization", "student"):
+            try:
+                application.not_select(by=None, message=note)
+            except ValidationError:
+                continue  # decided meanwhile
+            closed += 1
+        return closed
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What happens next in an application, and by when (for the student's dashboard)."""
+
+    text: str
+    due: datetime.datetime | datetime.date | None = None
+
+
+class Application(models.Model):
+    """One student's application to one listing; after selection it carries the engagement."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        VIEWED = "viewed", "Viewed by the employer"
+        SHORTLISTED = "shortlisted", "Shortlisted"
+        OFFERED = "offered", "Offer made"
+        ACCEPTED = "accepted", "Offer accepted: working"
+        DECLINED = "declined", "Offer declined"
+        OFFER_EXPIRED = "offer_expired", "Offer expired"
+        WORK_SUBMITTED = "work_submitted", "Work submitted"
+        REVISION_REQUESTED = "revision_requested", "Revision requested"
+        COMPLETED = "completed", "Completed"
+        INCOMPLETE = "incomplete", "Not completed"
+        NOT_SELECTED = "not_selected", "Not selected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    PRE_OFFER = {Status.SUBMITTED, Status.VIEWED, Status.SHORTLISTED}
+    PRE_ACCEPTANCE = PRE_OFFER | {Status.OFFERED}
+    ENGAGED = {Status.ACCEPTED, Status.WORK_SUBMITTED, Status.REVISION_REQUESTED, Status.COMPLETED}
+    IN_PROGRESS = {Status.ACCEPTED, Status.WORK_SUBMITTED, Status.REVISION_REQUESTED}
+    FINAL = {
+        Status.DECLINED,
+        Status.OFFER_EXPIRED,
+        Status.COMPLETED,
+        Status.INCOMPLETE,
+        Status.NOT_SELECTED,
+        Status.WITHDRAWN,
+    }
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="applications")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications"
+    )
+    pitch = models.TextField(
+        max_length=3000,
+        help_text="Why you, and how you would approach the deliverables. A few short paragraphs.",
+    )
+    availability_confirmed = models.BooleanField(default=False)
+    resume = models.FileField(
+        upload_to=application_resume_path,
+        storage=private_storage,
+        blank=True,
+        validators=[validate_resume],
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    viewed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    work_submitted_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    work_links = models.JSONField(default=list, blank=True)
+    work_note = models.TextField(max_length=3000, blank=True)
+    #: The employer's latest words to the student (not selected, revision, incomplete).
+    employer_message = models.TextField(max_length=3000, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "student"], name="one_application_per_listing"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "submitted",
+                        "viewed",
+                        "shortlisted",
+                        "offered",
+                        "accepted",
+                        "declined",
+                        "offer_expired",
+                        "work_submitted",
+                        "revision_requested",
+                        "completed",
+                        "incomplete",
+                        "not_selected",
+                        "withdrawn",
+                    ]
+                ),
+                name="application_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
+                name="offer_has_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} → {self.listing}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:detail", kwargs={"pk": self.pk})
+
+    # --- Derived ------------------------------------------------------------------------
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.status in self.PRE_ACCEPTANCE
+
+    @property
+    def can_submit_work(self) -> bool:
+        return self.status in {self.Status.ACCEPTED, self.Status.REVISION_REQUESTED}
+
+    @property
+    def next_step(self) -> NextStep | None:
+        """The student's next step in plain words, with its date."""
+        s = self.Status
+        listing = self.listing
+        if self.status in self.PRE_OFFER:
+            return NextStep(
+                f"Wait for {listing.organization}'s decision; applications close on",
+                listing.application_deadline,
+            )
+        if self.status == s.OFFERED:
+            return NextStep("Respond to the offer by", self.offer_expires_at)
+        if self.status in {s.ACCEPTED, s.REVISION_REQUESTED}:
+            return NextStep("Submit your work by", listing.due_date)
+        if self.status == s.WORK_SUBMITTED:
+            return NextStep(
+                f"{listing.organization} reviews your work; it was due on", listing.due_date
+            )
+        if self.status == s.COMPLETED and not self.feedback_given_by(Feedback.Author.STUDENT):
+            return NextStep("Rate your experience by", self.feedback_open_until)
+        return None
+
+    @property
+    def feedback_open_until(self) -> datetime.datetime | None:
+        if not self.completed_at:
+            return None
+        return self.completed_at + datetime.timedelta(days=settings.FEEDBACK_WINDOW_DAYS)
+
+    def feedback_given_by(self, role: str) -> Feedback | None:
+        """This application's feedback from one side (uses prefetched rows when present)."""
+        return next((f for f in self.feedback.all() if f.author_role == role), None)
+
+    # --- Creation -------------------------------------------------------------------------
+
+    @classmethod
+    def submit(
+        cls,
+        *,
+        listing: Listing,
+        student,
+        pitch: str,
+        availability_confirmed: bool,
+        resume=None,
+    ) -> Application:
+        """Apply to an open listing; raises ValidationError, or AlreadyApplied with the existing one."""
+        profile = getattr(student, "student_profile", None)
+        if profile is None:
+            raise ValidationError("Only students can apply. Sign in with a student account.")
+        if student.employer_organizations().filter(pk=listing.organization_id).exists():
+            raise ValidationError("You cannot apply to your own organization's project.")
+        if not listing.is_open:
+            raise ValidationError(f"“{listing.title}” no longer accepts applications.")
+        if not availability_confirmed:
+            raise ValidationError(
+                {"availability_confirmed": "Confirm that you can finish the work by the due date."}
+            )
+        existing = cls.objects.filter(listing=listing, student=student).first()
+        if existing is not None:
+            raise AlreadyApplied(existing)
+        if resume is None and not profile.resume:
+            raise ValidationError({"resume": "Add a résumé (PDF) to apply."})
+        application = cls(
+            listing=listing,
+            student=student,
+            pitch=pitch.strip(),
+            availability_confirmed=True,
+        )
+        # The application keeps its own copy: later profile changes don't rewrite history.
+        if resume is not None:
+            resume.seek(0)
+            application.resume.save("resume.pdf", ContentFile(resume.read()), save=False)
+        else:
+            with profile.resume.open("rb") as source:
+                application.resume.save("resume.pdf", ContentFile(source.read()), save=False)
+        try:
+            with transaction.atomic():
+                application.save()
+                event = ApplicationEvent.objects.create(
+                    application=application,
+                    actor=student,
+                    from_status="",
+                    to_status=cls.Status.SUBMITTED,
+                )
+                application._notify("submitted", [student], event)
+                members = list(listing.organization.active_members())
+                application._notify("received", members, event)
+        except IntegrityError:
+            application.resume.delete(save=False)
+            raise AlreadyApplied(cls.objects.get(listing=listing, student=student)) from None
+        return application
+
+    # --- Transitions ------------------------------------------------------------------------
+
+    def _transition(
+        self,
+        *,
+        to: str,
+        allowed_from: set[str],
+        by,
+        note: str = "",
+        fields: dict | None = None,
+        notify: dict[str, list] | None = None,
+    ) -> ApplicationEvent:
+        with transaction.atomic():
+            current = (
+                Application.objects.select_for_update()
+                .values_list("status", flat=True)
+                .get(pk=self.pk)
+            )
+            if current not in allowed_from:
+                raise ValidationError(
+                    f"This application is {self.Status(current).label.lower()}; "
+                    f"it cannot be {VERBS.get(to, to)} now."
+                )
+            self.status = to
+            update = {"status", "updated_at"}
+            for name, value in (fields or {}).items():
+                setattr(self, name, value)
+                update.add(name)
+            self.save(update_fields=update)
+            event = ApplicationEvent.objects.create(
+                application=self, actor=by, from_status=current, to_status=to, note=note
+            )
+            for kind, recipients in (notify or {}).items():
+                self._notify(kind, recipients, event)
+        return event
+
+    def _employer_people(self) -> list:
+        return list(self.listing.organization.active_members())
+
+    def mark_viewed(self, *, by) -> bool:
+        """An employer opened the application: submitted becomes viewed (once)."""
+        if self.status != self.Status.SUBMITTED:
+            return False
+        try:
+            self._transition(
+                to=self.Status.VIEWED,
+                allowed_from={self.Status.SUBMITTED},
+                by=by,
+                fields={"viewed_at": timezone.now()},
+            )
+        except ValidationError:
+            return False
+        return True
+
+    def shortlist(self, *, by) -> None:
+        """Keep the student in the running."""
+        self._transition(
+            to=self.Status.SHORTLISTED,
+            allowed_from={self.Status.SUBMITTED, self.Status.VIEWED},
+            by=by,
+            notify={"shortlisted": [self.student]},
+        )
+
+    def offer(self, *, by, message: str = "") -> None:
+        """Offer the project; offers out plus accepted can never exceed the openings."""
+        with transaction.atomic():
+            listing = Listing.objects.select_for_update().get(pk=self.listing_id)
+            if (
+                listing.status != Listing.Status.PUBLISHED
+                and listing.status != Listing.Status.CLOSED
+            ):
+                raise ValidationError(
+                    f"“{listing.title}” is {listing.get_status_display().lower()}."
+                )
+            holding = listing.applications.holding_openings().count()
+            if holding >= listing.openings:
+                raise ValidationError(
+                    f"All {listing.openings} opening(s) of “{listing.title}” are taken by offers "
+                    "or accepted students. Wait for an answer, or raise the openings."
+                )
+            now = timezone.now()
+            self._transition(
+                to=self.Status.OFFERED,
+                allowed_from=self.PRE_OFFER,
+                by=by,
+                note=message,
+                fields={
+                    "offered_at": now,
+                    "decided_at": now,
+                    "offer_expires_at": now + datetime.timedelta(days=settings.OFFER_RESPONSE_DAYS),
+                    "employer_message": message,
+                },
+                notify={"offered": [self.student]},
+            )
+
+    def accept(self, *, by) -> None:
+        """The student takes the offer; when the openings fill, the rest are told."""
+        if by != self.student:
+            raise ValidationError("Only the student can accept this offer.")
+        with transaction.atomic():
+            listing = Listing.objects.select_for_update().get(pk=self.listing_id)
+            if self.status == self.Status.OFFERED and self.offer_expires_at < timezone.now():
+                raise ValidationError("This offer has expired.")
+            if listing.applications.engaged().count() >= listing.openings:
+                raise ValidationError(f"All openings of “{listing.title}” are already filled.")
+            self._transition(
+                to=self.Status.ACCEPTED,
+                allowed_from={self.Status.OFFERED},
+                by=by,
+                fields={"accepted_at": timezone.now()},
+                notify={"accepted": self._employer_people()},
+            )
+            if listing.applications.engaged().count() >= listing.openings:
+                listing.applications.all().close_undecided(
+                    note=f"All openings of “{listing.title}” are filled."
+                )
+                if listing.status == Listing.Status.PUBLISHED:
+                    listing.close(by=None, note="All openings are filled.")
+
+    def decline(self, *, by) -> None:
+        """The student turns the offer down; the opening is free again."""
+        if by != self.student:
+            raise ValidationError("Only the student can decline this offer.")
+        self._transition(
+            to=self.Status.DECLINED,
+            allowed_from={self.Status.OFFERED},
+            by=by,
+            notify={"declined": self._employer_people()},
+        )
+
+    def expire_offer(self, *, note: str = "The offer was not answered in time.") -> None:
+        """The offer lapses: its response time is over, or the project was called off."""
+        self._transition(
+            to=self.Status.OFFER_EXPIRED,
+            allowed_from={self.Status.OFFERED},
+            by=None,
+            note=note,
+            notify={"offer_expired": [self.student, *self._employer_people()]},
+        )
+
+    def withdraw(self, *, by) -> None:
+        """The student withdraws before accepting."""
+        if by != self.student:
+            raise ValidationError("Only the student can withdraw this application.")
+        self._transition(
+            to=self.Status.WITHDRAWN,
+            allowed_from=self.PRE_ACCEPTANCE,
+            by=by,
+            notify={"withdrawn": self._employer_people()},
+        )
+
+    def not_select(self, *, by, message: str = "") -> None:
+        """Close an undecided application (by the employer, or by the system with by=None)."""
+        self._transition(
+            to=self.Status.NOT_SELECTED,
+            allowed_from=self.PRE_OFFER,
+            by=by,
+            note=message,
+            fields={"decided_at": timezone.now(), "employer_message": message},
+            notify={"not_selected": [self.student]},
+        )
+
+    def submit_work(self, *, by, links: list[str], note: str = "") -> None:
+        """The student hands in the deliverables (links and a note)."""
+        if by != self.student:
+            raise ValidationError("Only the student can submit the work.")
+        links = [link.strip() for link in links if link.strip()]
+        if not links and not note.strip():
+            raise ValidationError("Add at least one link to your work, or a note.")
+        self._transition(
+            to=self.Status.WORK_SUBMITTED,
+            allowed_from={self.Status.ACCEPTED, self.Status.REVISION_REQUESTED},
+            by=by,
+            note=note,
+            fields={"work_submitted_at": timezone.now(), "work_links": links, "work_note": note},
+            notify={"work_submitted": self._employer_people()},
+        )
+
+    def request_revision(self, *, by, note: str) -> None:
+        """The employer asks for changes to the submitted work."""
+        if not note.strip():
+            raise ValidationError("Say what should change so the student can revise the work.")
+        self._transition(
+            to=self.Status.REVISION_REQUESTED,
+            allowed_from={self.Status.WORK_SUBMITTED},
+            by=by,
+            note=note,
+            fields={"employer_message": note},
+            notify={"revision_requested": [self.student]},
+        )
+
+    def complete(self, *, by) -> None:
+        """The employer confirms the deliverables: the engagement is done and feedback opens."""
+        self._transition(
+            to=self.Status.COMPLETED,
+            allowed_from={self.Status.WORK_SUBMITTED},
+            by=by,
+            fields={"completed_at": timezone.now()},
+            notify={"completed": [self.student], "feedback_requested": self._employer_people()},
+        )
+
+    def mark_incomplete(self, *, by, reason: str) -> None:
+        """The engagement ended without the deliverables (a reason is required)."""
+        if not reason.strip():
+            raise ValidationError("Give the reason the work was not completed.")
+        self._transition(
+            to=self.Status.INCOMPLETE,
+            allowed_from=self.IN_PROGRESS,
+            by=by,
+            note=reason,
+            fields={"employer_message": reason},
+            notify={"incomplete": [self.student]},
+        )
+
+    # --- Notifications ---------------------------------------------------------------------
+
+    def _notify(self, kind: str, recipients: list, event: ApplicationEvent) -> None:
+        for person in {r.pk: r for r in recipients if r is not None}.values():
+            queue_email(
+                to=person.email,
+                recipient=person,
+                kind=f"applications.{kind}",
+                template=f"applications/email/{kind}",
+                context={
+                    "application": self,
+                    "listing": self.listing,
+                    "person": person,
+                    "event": event,
+                },
+                link=self.get_absolute_url() if person == self.student else "",
+                dedupe_key=f"applications.{kind}:{event.pk}:{person.pk}",
+            )
+
+
+VERBS = {
+    "viewed": "marked viewed",
+    "shortlisted": "shortlisted",
+    "offered": "offered",
+    "accepted": "accepted",
+    "declined": "declined",
+    "offer_expired": "expired",
+    "withdrawn": "withdrawn",
+    "not_selected": "marked not selected",
+    "work_submitted": "submitted as work",
+    "revision_requested": "sent back for revision",
+    "completed": "marked complete",
+    "incomplete": "marked incomplete",
+}
+
+
+class AlreadyApplied(ValidationError):
+    """The student already applied to this listing; carries the existing application."""
+
+    def __init__(self, application: Application) -> None:
+        super().__init__("You already applied to this project.")
+        self.application = application
+
+
+class ApplicationEvent(models.Model):
+    """Append-only record of an application's transitions."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.from_status or 'new'} → {self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return Application.Status(self.to_status).label
+
+
+class FeedbackQuerySet(models.QuerySet):
+    def about_organization(self, organization) -> FeedbackQuerySet:
+        """Students' ratings of one organization's engagements."""
+        return self.filter(
+            author_role=Feedback.Author.STUDENT, application__listing__organization=organization
+        )
+
+    def public_testimonials(self) -> FeedbackQuerySet:
+        """Employers' testimonials the student chose to publish."""
+        return self.filter(author_role=Feedback.Author.EMPLOYER, public=True)
+
+
+class Feedback(models.Model):
+    """After completion: the employer rates the student, the student rates the experience."""
+
+    class Author(models.TextChoices):
+        EMPLOYER = "employer", "Employer"
+        STUDENT = "student", "Student"
+
+    #: An organization sees students' ratings only as an average of at least this many.
+    MIN_RATINGS_SHOWN = 3
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="feedback")
+    author_role = models.CharField(max_length=10, choices=Author.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(max_length=2000, blank=True)
+    #: For an employer's testimonial: the student chose to show it on their portfolio.
+    public = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "author_role"], name="one_feedback_per_side"
+            ),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(author_role__in=["employer", "student"]), name="feedback_author_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_author_role_display()} feedback on {self.application}"
+
+    @property
+    def editable_until(self) -> datetime.datetime:
+        return self.created_at + datetime.timedelta(days=settings.FEEDBACK_EDIT_DAYS)
+
+    @property
+    def is_editable(self) -> bool:
+        return timezone.now() <= self.editable_until
+
+    @classmethod
+    def give(cls, *, application: Application, author, rating: int, comment: str = "") -> Feedback:
+        """Give (or, within the edit window, change) one side's feedback on a completed engagement."""
+        if application.status != Application.Status.COMPLETED:
+            raise ValidationError("Feedback opens when the engagement is completed.")
+        if author == application.student:
+            role = cls.Author.STUDENT
+        elif application.listing.organization.active_members().filter(pk=author.pk).exists():
+            role = cls.Author.EMPLOYER
+        else:
+            raise ValidationError("Only the student and the organization can give feedback here.")
+        if not 1 <= int(rating) <= 5:
+            raise ValidationError({"rating": "Choose a rating from 1 to 5."})
+        with transaction.atomic():
+            feedback = (
+                cls.objects.select_for_update()
+                .filter(application=application, author_role=role)
+                .first()
+            )
+            if feedback is None:
+                return cls.objects.create(
+                    application=application,
+                    author_role=role,
+                    author=author,
+                    rating=rating,
+                    comment=comment,
+                )
+            if not feedback.is_editable:
+                raise ValidationError(
+                    f"Feedback can be changed for {settings.FEEDBACK_EDIT_DAYS} days; this one is final."
+                )
+            feedback.author, feedback.rating, feedback.comment = author, rating, comment
+            feedback.save(update_fields=["author", "rating", "comment", "updated_at"])
+            return feedback
+
+    def set_public(self, *, by, public: bool) -> None:
+        """The student shows or hides the employer's testimonial on their portfolio."""
+        if self.author_role != self.Author.EMPLOYER or by != self.application.student:
+            raise ValidationError("Only the student can publish the employer's testimonial.")
+        self.public = public
+        self.save(update_fields=["public", "updated_at"])
+
+    @classmethod
+    def organization_rating(cls, organization) -> dict | None:
+        """Students' average rating of an organization, only once there are enough to be anonymous."""
+        summary = cls.objects.about_organization(organization).aggregate(
+            average=Avg("rating"), count=Count("pk")
+        )
+        if summary["count"] < cls.MIN_RATINGS_SHOWN:
+            return None
+        return {"average": round(summary["average"], 1), "count": summary["count"]}
