@@ -212,6 +212,22 @@ FEEDBACK_EDIT_DAYS = env.int("FEEDBACK_EDIT_DAYS", default=7)
 # Applications one student may send (django-ratelimit rate).
 APPLY_RATE_LIMIT = env("APPLY_RATE_LIMIT", default="10/h")
 
+# --- Reminders (offsets of each rule; see listings/reminders.py, applications/reminders.py) ---
+
+# Students who saved a listing and have not applied: hours before the deadline.
+REMINDER_DEADLINE_HOURS = env.list("REMINDER_DEADLINE_HOURS", cast=int, default=[72, 24])
+# Employers with undecided applications: days after the deadline; staff after the last.
+REMINDER_DECIDE_DAYS = env.list("REMINDER_DECIDE_DAYS", cast=int, default=[2, 7])
+REMINDER_DECIDE_STAFF_DAYS = env.int("REMINDER_DECIDE_STAFF_DAYS", default=14)
+# Students with an open offer: hours before it expires.
+REMINDER_OFFER_HOURS = env.int("REMINDER_OFFER_HOURS", default=24)
+# Accepted students: days before the project due date (then overdue notices).
+REMINDER_DUE_DAYS = env.list("REMINDER_DUE_DAYS", cast=int, default=[3, 1])
+# Both sides of a completed engagement without feedback: days after completion.
+REMINDER_FEEDBACK_DAYS = env.list("REMINDER_FEEDBACK_DAYS", cast=int, default=[2, 7])
+# Staff digest of listings waiting longer than this many hours.
+REMINDER_MODERATION_HOURS = env.int("REMINDER_MODERATION_HOURS", default=24)
+
 # --- Email -------------------------------------------------------------------------
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
