@@ -5,7 +5,6 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.utils import timezone
 
 from applications.models import Application, Feedback
 from listings.models import SavedListing
