@@ -8,6 +8,7 @@ from microintern import views
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("health/", views.health, name="health"),
+    path("", include("applications.urls")),
     path("", include("listings.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,0 +1,389 @@
+"""The student side of applications: apply, the dashboard, one application and its actions."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.dateformat import format as format_date
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+from django.views.generic.detail import SingleObjectMixin
+from django_ratelimit.core import is_ratelimited
+
+from accounts.models import StudentProfile
+from applications.calendar import WORK_DUE, deadlines_calendar
+from applications.forms import ApplyForm, FeedbackForm, SubmitWorkForm, TestimonialForm
+from applications.models import AlreadyApplied, Application, Feedback, NextStep
+from listings.models import Listing
+
+#: Listing states whose public page a student can still open.
+PUBLIC_LISTING_STATES = {Listing.Status.PUBLISHED, Listing.Status.CLOSED, Listing.Status.COMPLETED}
+
+
+def _profile(user) -> StudentProfile | None:
+    try:
+        return user.student_profile
+    except StudentProfile.DoesNotExist:
+        return None
+
+
+# --- Apply ---------------------------------------------------------------------------------
+
+
+class ApplyView(LoginRequiredMixin, FormView):
+    """Apply to an open listing (students only): a pitch, availability and a résumé."""
+
+    form_class = ApplyForm
+    template_name = "applications/apply.html"
+    students_only_template_name = "applications/apply_students_only.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.listing = get_object_or_404(
+            Listing.objects.visible_to(request.user).select_related("organization"),
+            slug=kwargs["slug"],
+        )
+        self.profile = _profile(request.user)
+        if self.profile is None:
+            return render(
+                request, self.students_only_template_name, {"listing": self.listing}, status=403
+            )
+        existing = Application.objects.for_student(request.user).filter(listing=self.listing)
+        if application := existing.first():
+            messages.info(request, f"You already applied to “{self.listing.title}”. Here it is.")
+            return redirect(application)
+        if not self.listing.is_open:
+            messages.error(
+                request,
+                f"“{self.listing.title}” no longer accepts applications. "
+                "Browse the open projects for another one.",
+            )
+            return redirect(self.listing)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "listing": self.listing, "profile": self.profile}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(listing=self.listing, profile=self.profile, **kwargs)
+
+    def _is_limited(self, *, increment: bool) -> bool:
+        return is_ratelimited(
+            self.request,
+            group="apply",
+            key="user",
+            rate=settings.APPLY_RATE_LIMIT,
+            increment=increment,
+        )
+
+    def _rate_limited(self, form: ApplyForm) -> HttpResponse:
+        context = self.get_context_data(form=form, rate_limited=True)
+        return self.render_to_response(context, status=429)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if self._is_limited(increment=False):
+            return self._rate_limited(self.get_form())
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: ApplyForm) -> HttpResponse:
+        if self._is_limited(increment=True):
+            return self._rate_limited(form)
+        try:
+            application = Application.submit(
+                listing=self.listing,
+                student=self.request.user,
+                pitch=form.cleaned_data["pitch"],
+                availability_confirmed=form.cleaned_data["availability_confirmed"],
+                resume=form.cleaned_data.get("resume"),
+            )
+        except AlreadyApplied as already:
+            messages.info(self.request, f"You already applied to “{self.listing.title}”.")
+            return redirect(already.application)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Your application to “{self.listing.title}” is sent. "
+            f"{self.listing.organization.name} decides after applications close; "
+            "we will email you when anything changes.",
+        )
+        return redirect(application)
+
+
+# --- Dashboard and one application ------------------------------------------------------------
+
+
+def _when(step: NextStep | None) -> dict:
+    """How to show a next step's date: with the time for a moment, without for a day."""
+    if step is None or step.due is None:
+        return {"step": step, "has_time": False}
+    return {"step": step, "has_time": isinstance(step.due, datetime.datetime)}
+
+
+class StudentApplicationsMixin(LoginRequiredMixin):
+    """Only the signed-in student's own applications: any other id is a 404."""
+
+    def get_queryset(self):
+        return Application.objects.for_student(self.request.user).with_dashboard_data()
+
+
+class ApplicationListView(StudentApplicationsMixin, ListView):
+    """The student's applications and engagements, grouped by what happens next."""
+
+    template_name = "applications/application_list.html"
+    context_object_name = "applications"
+
+    GROUPS = [
+        (
+            "current",
+            "Offers and current work",
+            {Application.Status.OFFERED} | Application.IN_PROGRESS,
+        ),
+        ("waiting", "Waiting for a decision", Application.PRE_OFFER),
+        ("finished", "Finished", Application.FINAL),
+    ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = [
+            {"application": a, "engaged": a.status in Application.ENGAGED, **_when(a.next_step)}
+            for a in context["applications"]
+        ]
+        context["groups"] = [
+            {
+                "key": key,
+                "title": title,
+                "rows": [row for row in rows if row["application"].status in statuses],
+            }
+            for key, title, statuses in self.GROUPS
+        ]
+        context["is_student"] = _profile(self.request.user) is not None
+        return context
+
+
+class ApplicationDetailView(StudentApplicationsMixin, DetailView):
+    """One application: the listing, the pitch, the timeline and the actions open now."""
+
+    template_name = "applications/application_detail.html"
+    context_object_name = "application"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(detail_context(self.object))
+        return context
+
+
+def actor_label(event, application: Application) -> str:
+    """Who did it, as the student should read it: never a staff member's address."""
+    if event.actor_id is None:
+        return "MicroIntern (automatic)"
+    if event.actor_id == application.student_id:
+        return "You"
+    return application.listing.organization.name
+
+
+def detail_context(application: Application, **forms) -> dict:
+    """Everything the application page shows; bound forms with errors may be passed in."""
+    now = timezone.now()
+    student_feedback = application.feedback_given_by(Feedback.Author.STUDENT)
+    employer_feedback = application.feedback_given_by(Feedback.Author.EMPLOYER)
+    completed = application.status == Application.Status.COMPLETED
+    context = {
+        "listing": application.listing,
+        "listing_public": application.listing.status in PUBLIC_LISTING_STATES,
+        "timeline": [
+            {"event": event, "actor": actor_label(event, application)}
+            for event in application.events.all()
+        ],
+        "shows_due_date": application.status in Application.ENGAGED,
+        "offer_open": application.status == Application.Status.OFFERED
+        and application.offer_expires_at is not None
+        and application.offer_expires_at >= now,
+        "student_feedback": student_feedback,
+        "employer_feedback": employer_feedback,
+        "feedback_edit_days": settings.FEEDBACK_EDIT_DAYS,
+        "can_give_feedback": completed
+        and (student_feedback is None or student_feedback.is_editable),
+        **_when(application.next_step),
+    }
+    if application.can_submit_work:
+        context["submit_work_form"] = forms.get("submit_work_form") or SubmitWorkForm(
+            initial={"links": "\n".join(application.work_links), "note": application.work_note}
+        )
+    if context["can_give_feedback"]:
+        initial = (
+            {"rating": student_feedback.rating, "comment": student_feedback.comment}
+            if student_feedback
+            else {}
+        )
+        context["feedback_form"] = forms.get("feedback_form") or FeedbackForm(initial=initial)
+    if employer_feedback is not None:
+        context["testimonial_form"] = TestimonialForm(
+            initial={"public": "0" if employer_feedback.public else "1"}
+        )
+    return context
+
+
+# --- Actions: POST-only, one model call each -------------------------------------------------
+
+
+class ApplicationActionView(StudentApplicationsMixin, SingleObjectMixin, View):
+    """Base for the student's actions on an application: scoped, one call, a message, back."""
+
+    http_method_names = ["get", "post"]
+    form_class: type | None = None
+    form_context_name = ""
+    success_message = ""
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # Actions change state only by POST; a stray GET (e.g. after signing in) goes to the page.
+        return redirect(self.get_object())
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.object = application = self.get_object()
+        form = None
+        if self.form_class is not None:
+            form = self.form_class(request.POST)
+            if not form.is_valid():
+                return self.form_invalid(form)
+        try:
+            message = self.perform(application, form)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, message or self.success_message)
+        return redirect(application)
+
+    def form_invalid(self, form) -> HttpResponse:
+        context = {
+            "application": self.object,
+            **detail_context(self.object, **{self.form_context_name: form}),
+        }
+        return render(self.request, ApplicationDetailView.template_name, context, status=400)
+
+    def perform(self, application: Application, form) -> str | None:
+        raise NotImplementedError
+
+
+class ApplicationWithdrawView(ApplicationActionView):
+    """The student withdraws before accepting."""
+
+    def perform(self, application: Application, form) -> str:
+        application.withdraw(by=self.request.user)
+        return (
+            f"You withdrew your application to “{application.listing.title}”. "
+            f"{application.listing.organization.name} has been told."
+        )
+
+
+class ApplicationAcceptView(ApplicationActionView):
+    """The student accepts the offer."""
+
+    def perform(self, application: Application, form) -> str:
+        application.accept(by=self.request.user)
+        return (
+            "You accepted the offer. The work is due on "
+            f"{format_date(application.listing.due_date, 'l j F Y')}; good luck!"
+        )
+
+
+class ApplicationDeclineView(ApplicationActionView):
+    """The student declines the offer."""
+
+    def perform(self, application: Application, form) -> str:
+        application.decline(by=self.request.user)
+        return f"You declined the offer. {application.listing.organization.name} has been told."
+
+
+class ApplicationSubmitWorkView(ApplicationActionView):
+    """The student hands in links to the work and a note."""
+
+    form_class = SubmitWorkForm
+    form_context_name = "submit_work_form"
+
+    def perform(self, application: Application, form: SubmitWorkForm) -> str:
+        application.submit_work(
+            by=self.request.user,
+            links=form.cleaned_data["links"],
+            note=form.cleaned_data["note"],
+        )
+        return (
+            f"Your work is submitted. {application.listing.organization.name} will review it "
+            "and confirm, or ask for changes."
+        )
+
+
+class ApplicationFeedbackView(ApplicationActionView):
+    """The student rates the experience (and may change it for a few days)."""
+
+    form_class = FeedbackForm
+    form_context_name = "feedback_form"
+
+    def perform(self, application: Application, form: FeedbackForm) -> str:
+        feedback = Feedback.give(
+            application=application,
+            author=self.request.user,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
+        return (
+            "Thank you for your feedback. You can change it until "
+            f"{format_date(timezone.localtime(feedback.editable_until), 'j F Y')}."
+        )
+
+
+class ApplicationTestimonialView(ApplicationActionView):
+    """The student shows or hides the organization's testimonial on their portfolio."""
+
+    form_class = TestimonialForm
+    form_context_name = "testimonial_form"
+
+    def perform(self, application: Application, form: TestimonialForm) -> str:
+        testimonial = application.feedback_given_by(Feedback.Author.EMPLOYER)
+        if testimonial is None:
+            raise ValidationError(
+                f"{application.listing.organization.name} has not written a testimonial yet."
+            )
+        public = form.cleaned_data["public"]
+        testimonial.set_public(by=self.request.user, public=public)
+        if not public:
+            return "The testimonial is hidden from your portfolio."
+        profile = _profile(self.request.user)
+        if profile is not None and profile.portfolio_public:
+            return "The testimonial is shown on your public portfolio."
+        return (
+            "The testimonial will be shown on your portfolio once you make it public "
+            "on your profile."
+        )
+
+
+# --- Calendar --------------------------------------------------------------------------------
+
+
+class DeadlinesCalendarView(LoginRequiredMixin, View):
+    """The signed-in student's deadlines as an .ics file to import into a calendar."""
+
+    filename = "microintern-deadlines.ics"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        applications = (
+            Application.objects.for_student(request.user)
+            .filter(status__in=Application.PRE_ACCEPTANCE | WORK_DUE)
+            .select_related("listing__organization")
+            .order_by("created_at", "pk")
+        )
+        body = deadlines_calendar(applications, absolute=request.build_absolute_uri)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        patch_cache_control(response, private=True, no_store=True)
+        return response
