@@ -34,7 +34,7 @@ class ApplyForm(forms.Form):
     )
     resume = forms.FileField(
         label="Résumé (PDF)",
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
         error_messages={
             "required": "Choose your résumé as a PDF (at most 5 MB).",
             "empty": "The file is empty. Choose your résumé as a PDF.",
