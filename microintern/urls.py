@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("files/", include("applications.document_urls")),
     path("staff/", admin.site.urls),
     path("employer/", employer_site.urls),
 ]

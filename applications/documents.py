@@ -1,0 +1,88 @@
+"""Résumé downloads: private files leave only through these permission-checked views."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.utils.text import slugify
+from django.views import View
+
+from accounts.models import StudentProfile
+from applications.models import Application
+
+# A downloaded file must never run as a page of this site, whatever a browser guesses.
+RESUME_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+
+def profiles_with_resume_readable_by(user) -> QuerySet[StudentProfile]:
+    """Profiles whose résumé this person may read: their own, applicants to their organization, all for staff."""
+    profiles = StudentProfile.objects.exclude(resume="").select_related("user")
+    if not user.is_authenticated or not user.is_active:
+        return profiles.none()
+    if user.is_career_staff:
+        return profiles
+    applied_to_their_organization = Application.objects.filter(
+        student=OuterRef("user"),
+        listing__organization__in=user.employer_organizations(),
+    )
+    return profiles.filter(Q(user=user) | Exists(applied_to_their_organization))
+
+
+def applications_with_resume_readable_by(user) -> QuerySet[Application]:
+    """Applications whose résumé copy this person may read: their own, their organization's, all for staff."""
+    applications = Application.objects.exclude(resume="").select_related("student")
+    if not user.is_authenticated or not user.is_active:
+        return applications.none()
+    if user.is_career_staff:
+        return applications
+    return applications.filter(
+        Q(student=user) | Q(listing__organization__in=user.employer_organizations())
+    )
+
+
+def resume_filename(student) -> str:
+    """resume-ada-lovelace.pdf: the student's name, never the name they uploaded."""
+    name = slugify(student.get_full_name())[:80].strip("-")
+    return f"resume-{name}.pdf" if name else "resume.pdf"
+
+
+def resume_response(resume: FieldFile, *, filename: str) -> FileResponse:
+    """The PDF as a download that no browser will render as part of the site."""
+    try:
+        handle = resume.storage.open(resume.name, "rb")
+    except FileNotFoundError as missing:
+        raise Http404("This résumé is no longer available.") from missing
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = RESUME_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    add_never_cache_headers(response)
+    return response
+
+
+class ProfileResumeDownloadView(LoginRequiredMixin, View):
+    """A student's current résumé, for the student, staff and organizations they applied to."""
+
+    def get_queryset(self) -> QuerySet[StudentProfile]:
+        return profiles_with_resume_readable_by(self.request.user)
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        profile = get_object_or_404(self.get_queryset(), pk=pk)
+        return resume_response(profile.resume, filename=resume_filename(profile.user))
+
+
+class ApplicationResumeDownloadView(LoginRequiredMixin, View):
+    """The résumé sent with one application, for its student, its organization and staff."""
+
+    def get_queryset(self) -> QuerySet[Application]:
+        return applications_with_resume_readable_by(self.request.user)
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        application = get_object_or_404(self.get_queryset(), pk=pk)
+        return resume_response(application.resume, filename=resume_filename(application.student))
