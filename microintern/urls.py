@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.sites import employer_site
+from applications.portfolio import PortfolioView
 from listings.views import HomeView
 from microintern import views
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("files/", include("applications.document_urls")),
+    path("students/<slug:handle>/", PortfolioView.as_view(), name="portfolio"),
     path("staff/", admin.site.urls),
     path("employer/", employer_site.urls),
 ]
