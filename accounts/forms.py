@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from allauth.account.forms import SignupForm
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import Membership, Organization, StudentProfile, User
@@ -109,22 +113,121 @@ class EmployerSignupForm(EmailAlreadyUsedMixin, SignupForm):
                 )
 
 
+# Portfolio addresses that could pass for the site itself or for its staff.
+RESERVED_HANDLES = frozenset(
+    (
+        "about account accounts admin administrator api applications career-center careers "
+        "contact edit employer employers feed files help home listings login logout me media "
+        "microintern moderator new none notifications null official portfolio profile root "
+        "security settings signup staff static student students support system undefined"
+    ).split()
+)
+HANDLE_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LINK_HOSTS = {
+    "github_url": ("github.com", "GitHub", "https://github.com/your-name"),
+    "linkedin_url": ("linkedin.com", "LinkedIn", "https://www.linkedin.com/in/your-name"),
+}
+
+
+def _profile_formfield(model_field, **kwargs):
+    """Links typed without a scheme are https."""
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)
+
+
 class StudentProfileForm(forms.ModelForm):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
+    """A student's own profile: who they are, skills, links, résumé and public portfolio."""
+
+    first_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    skills = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Employers see how many of their project's skills you have.",
+    )
+    # Not a model field on this form: the upload is checked by the model field's own
+    # validators, and only a new file is checked (the stored one passed when it came in).
+    resume = forms.FileField(
+        label="Résumé (PDF)",
+        required=False,
+        validators=StudentProfile._meta.get_field("resume").validators,
+        error_messages={"empty": "The file is empty. Choose your résumé as a PDF."},
+        help_text=(
+            "A PDF of at most 5 MB. Only the career center and organizations you apply to see it."
+        ),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
 
     class Meta:
         model = StudentProfile
-        fields = ["school", "program", "graduation_year", "bio"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        fields = [
+            "school",
+            "program",
+            "graduation_year",
+            "bio",
+            "portfolio_url",
+            "github_url",
+            "linkedin_url",
+            "weekly_hours",
+            "handle",
+            "portfolio_public",
+        ]
+        formfield_callback = _profile_formfield
+        labels = {"handle": "Portfolio address"}
+        help_texts = {
+            # Help text is rendered as HTML: no angle brackets here.
+            "handle": "Your public portfolio lives at /students/your-address/. "
+            "3 to 40 lowercase letters, numbers and hyphens.",
+            "weekly_hours": "Between 1 and 60.",
+        }
+        widgets = {
+            "school": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "bio": forms.Textarea(attrs={"rows": 5}),
+            "portfolio_url": forms.URLInput(attrs={"autocomplete": "url"}),
+            "handle": forms.TextInput(
+                attrs={"autocapitalize": "none", "spellcheck": "false", "maxlength": 40}
+            ),
+        }
+        error_messages = {
+            "handle": {"unique": "Another student already uses this address. Choose another."},
+        }
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["first_name"].initial = user.first_name
         self.fields["last_name"].initial = user.last_name
+        # The browser's own hints; the clean_* methods below give the messages.
+        self.fields["graduation_year"].widget.attrs.update(min=1950, max=2100)
+        self.fields["weekly_hours"].widget.attrs.update(min=1, max=60)
+        # Skills belong to listings, which accounts does not import: reach them by relation.
+        skill_model = StudentProfile._meta.get_field("skills").related_model
+        self.fields["skills"].queryset = skill_model.objects.order_by("name")
+        if self.instance.pk and "skills" not in self.initial:
+            self.initial["skills"] = [skill.pk for skill in self.instance.skills.all()]
         self.order_fields(
-            ["first_name", "last_name", "school", "program", "graduation_year", "bio"]
+            [
+                "first_name",
+                "last_name",
+                "school",
+                "program",
+                "graduation_year",
+                "bio",
+                "skills",
+                "weekly_hours",
+                "portfolio_url",
+                "github_url",
+                "linkedin_url",
+                "resume",
+                "handle",
+                "portfolio_public",
+            ]
         )
 
     def clean_graduation_year(self) -> int | None:
@@ -133,9 +236,82 @@ class StudentProfileForm(forms.ModelForm):
             raise ValidationError("Enter a year between 1950 and 2100.")
         return year
 
+    def clean_weekly_hours(self) -> int | None:
+        hours = self.cleaned_data.get("weekly_hours")
+        if hours is not None and not 1 <= hours <= 60:
+            raise ValidationError("Enter a number of hours between 1 and 60.")
+        return hours
+
+    def _clean_link(self, name: str) -> str:
+        url = self.cleaned_data.get(name) or ""
+        if not url:
+            return url
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"}:
+            raise ValidationError("Enter a web address starting with https://.")
+        if name in LINK_HOSTS:
+            host, site, example = LINK_HOSTS[name]
+            hostname = (parts.hostname or "").lower()
+            if hostname != host and not hostname.endswith("." + host):
+                raise ValidationError(f"Enter your {site} address, like {example}.")
+        return url
+
+    def clean_portfolio_url(self) -> str:
+        return self._clean_link("portfolio_url")
+
+    def clean_github_url(self) -> str:
+        return self._clean_link("github_url")
+
+    def clean_linkedin_url(self) -> str:
+        return self._clean_link("linkedin_url")
+
+    def clean_handle(self) -> str | None:
+        handle = (self.cleaned_data.get("handle") or "").strip().lower()
+        if not handle:
+            return None
+        if not 3 <= len(handle) <= 40 or not HANDLE_PATTERN.match(handle):
+            raise ValidationError(
+                "Use 3 to 40 lowercase letters, numbers and single hyphens, like ada-lovelace."
+            )
+        if handle in RESERVED_HANDLES:
+            raise ValidationError(f"“{handle}” is reserved. Choose another address.")
+        return handle
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            cleaned.get("portfolio_public")
+            and not cleaned.get("handle")
+            and "handle" not in self.errors
+        ):
+            self.add_error(
+                "handle",
+                "Choose a portfolio address to make your portfolio public.",
+            )
+        return cleaned
+
     def save(self, commit: bool = True) -> StudentProfile:
+        """Save the profile; a new résumé gets a new random name and the old file goes."""
+        profile = super().save(commit=False)
         self.user.first_name = self.cleaned_data["first_name"]
         self.user.last_name = self.cleaned_data["last_name"]
+        upload = self.cleaned_data.get("resume")
+        replaced = profile.resume.name if upload and profile.resume else ""
+        if upload:
+            # Stored on save under upload_to's random name; the student's file name is dropped.
+            profile.resume = upload
+            profile.resume_uploaded_at = timezone.now()
         if commit:
-            self.user.save(update_fields=["first_name", "last_name"])
-        return super().save(commit=commit)
+            storage = profile.resume.storage
+            with transaction.atomic():
+                self.user.save(update_fields=["first_name", "last_name"])
+                profile.save()
+                self._save_m2m()
+                if replaced:
+                    # Only once the new name is committed: a rollback keeps the old file.
+                    transaction.on_commit(lambda: storage.delete(replaced))
+        return profile
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        self.instance.skills.set(self.cleaned_data["skills"])
