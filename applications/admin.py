@@ -1,0 +1,889 @@
+"""Applicants at /employer/ (review, decide, complete, feedback) and applications at /staff/.
+
+Every decision goes through the Application's transition methods and Feedback.give; the
+admin only collects who decided and the words that go with it, and reports what was done
+or refused, naming the student.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import linebreaksbr
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
+
+from accounts.sites import OrganizationScopedAdmin, employer_site
+from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
+from applications.models import Application, ApplicationEvent, Feedback
+from listings.models import Listing
+
+Status = Application.Status
+
+EMPTY = "—"
+
+
+def status_label(value: str) -> str:
+    """A status value in words ("" is a new application)."""
+    if not value:
+        return "New"
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return value
+
+
+def paragraphs(text: str) -> str:
+    """Someone's text with its line breaks kept, escaped for HTML."""
+    return linebreaksbr(text, autoescape=True) if text else EMPTY
+
+
+def web_link(url: str, text: str = "") -> str:
+    """A link to an http(s) address someone typed; anything else stays plain text."""
+    if not url.lower().startswith(("https://", "http://")):
+        return url
+    return format_html('<a href="{}" rel="noopener noreferrer nofollow">{}</a>', url, text or url)
+
+
+#: Where the résumé download view (which checks who may read the file) may be named.
+RESUME_URL_NAMES = ("applications:application_resume", "documents:application_resume")
+
+
+def resume_link(application: Application) -> str:
+    """A link to download the application's résumé through the view that checks access."""
+    if not application.resume:
+        return "No résumé attached."
+    for name in RESUME_URL_NAMES:
+        try:
+            url = reverse(name, kwargs={"pk": application.pk})
+        except NoReverseMatch:
+            continue
+        return format_html('<a href="{}">Download the résumé (PDF)</a>', url)
+    return "Résumé on file"
+
+
+# --- Skills match, counted in the list's own query ----------------------------------------
+
+
+class SubqueryCount(Subquery):
+    """The number of rows a subquery returns, as one column of the outer query."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) _count)"
+    output_field = models.IntegerField()
+
+
+def with_skills_match(queryset: QuerySet) -> QuerySet:
+    """Annotate how many skills the listing asks for and how many the student's profile has."""
+    listing_skills = Listing.skills.through.objects.filter(listing_id=OuterRef("listing_id"))
+    return queryset.annotate(
+        skills_wanted=SubqueryCount(listing_skills.values("pk")),
+        skills_matched=SubqueryCount(
+            listing_skills.filter(skill__students__user_id=OuterRef("student_id")).values("pk")
+        ),
+    )
+
+
+def skills_match_text(application: Application) -> str:
+    wanted = getattr(application, "skills_wanted", None)
+    if not wanted:
+        return "No skills listed"
+    return f"{application.skills_matched} of {wanted} skills"
+
+
+# --- Decisions with their words -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decision on applications, and what its confirmation page asks for."""
+
+    name: str
+    method: str
+    title: str
+    button: str
+    #: The success message; {names} becomes the students' names.
+    done: str
+    allowed_from: frozenset[str]
+    intro: str = ""
+    #: The keyword the model method takes the employer's words as ("" asks for none).
+    text_kwarg: str = ""
+    text_label: str = ""
+    text_required: bool = False
+    text_help: str = ""
+    #: Whether several applications can be decided at once.
+    bulk: bool = True
+
+    @property
+    def asks_for_text(self) -> bool:
+        return bool(self.text_kwarg)
+
+
+EMPLOYER_STEPS = {
+    step.name: step
+    for step in [
+        Step(
+            name="shortlist",
+            method="shortlist",
+            title="Shortlist",
+            button="Shortlist",
+            done="Shortlisted {names}.",
+            allowed_from=frozenset({Status.SUBMITTED, Status.VIEWED}),
+            intro="The students are told they are on the shortlist.",
+        ),
+        Step(
+            name="offer",
+            method="offer",
+            title="Make an offer",
+            button="Send the offer",
+            done="Offer sent to {names}.",
+            allowed_from=frozenset(Application.PRE_OFFER),
+            intro=(
+                "Each student is told and can accept or decline; an offer that is not answered "
+                "in time expires. Offers out and accepted students together never exceed the "
+                "listing's openings."
+            ),
+            text_kwarg="message",
+            text_label="Message to the student",
+            text_help="Optional. Sent with the offer: for example, how and when you would start.",
+        ),
+        Step(
+            name="not_select",
+            method="not_select",
+            title="Not selected",
+            button="Mark not selected",
+            done="Marked not selected: {names}. Each student is told.",
+            allowed_from=frozenset(Application.PRE_OFFER),
+            intro="Each student is told that they were not selected, with your message if you write one.",
+            text_kwarg="message",
+            text_label="Message to the students",
+            text_help="Optional. Sent to each student with the news.",
+        ),
+        Step(
+            name="complete",
+            method="complete",
+            title="Mark work complete",
+            button="Mark complete",
+            done="Work marked complete for {names}; feedback is open.",
+            allowed_from=frozenset({Status.WORK_SUBMITTED}),
+            intro="You confirm the deliverables. The engagement ends and feedback opens on both sides.",
+        ),
+        Step(
+            name="request_revision",
+            method="request_revision",
+            title="Request a revision",
+            button="Send back for revision",
+            done="Revision requested from {names}.",
+            allowed_from=frozenset({Status.WORK_SUBMITTED}),
+            intro="The student sees your note, revises the work and submits it again.",
+            text_kwarg="note",
+            text_label="What should change",
+            text_required=True,
+            text_help="Sent to the student and kept in the application's history.",
+            bulk=False,
+        ),
+        Step(
+            name="mark_incomplete",
+            method="mark_incomplete",
+            title="Mark incomplete",
+            button="Mark not completed",
+            done="Marked not completed: {names}.",
+            allowed_from=frozenset(Application.IN_PROGRESS),
+            intro="The engagement ends without the deliverables. This cannot be undone.",
+            text_kwarg="reason",
+            text_label="Why the work was not completed",
+            text_required=True,
+            text_help="Sent to the student and kept in the application's history.",
+            bulk=False,
+        ),
+    ]
+}
+
+
+# --- Event history, read-only ----------------------------------------------------------------
+
+
+class ApplicationEventInline(admin.TabularInline):
+    """An application's history: who moved it from which state to which, with their words."""
+
+    model = ApplicationEvent
+    template = "admin/applications/application/events_inline.html"
+    extra = 0
+    can_delete = False
+    verbose_name = "event"
+    verbose_name_plural = "history"
+    fields = ["created_at", "actor_name", "from_label", "to_label", "note"]
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "application")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="by")
+    def actor_name(self, event: ApplicationEvent) -> str:
+        if event.actor is None:
+            return "MicroIntern (automatic)"
+        return str(event.actor)
+
+    @admin.display(description="from")
+    def from_label(self, event: ApplicationEvent) -> str:
+        return status_label(event.from_status)
+
+    @admin.display(description="to")
+    def to_label(self, event: ApplicationEvent) -> str:
+        return status_label(event.to_status)
+
+
+class EmployerApplicationEventInline(ApplicationEventInline):
+    """The same history for the organization: people by name, staff as the career center."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    @admin.display(description="by")
+    def actor_name(self, event: ApplicationEvent) -> str:
+        actor = event.actor
+        if actor is None:
+            return "MicroIntern (automatic)"
+        if actor.pk == event.application.student_id:
+            return f"{actor.display_name} (student)"
+        if actor.is_staff:
+            return "Career center"
+        return actor.display_name
+
+
+# --- Employer site (/employer/) --------------------------------------------------------------
+
+
+class OwnListingFilter(admin.SimpleListFilter):
+    """Narrow to one of the organization's listings that has applicants."""
+
+    title = "listing"
+    parameter_name = "listing"
+
+    def lookups(self, request, model_admin):
+        listings = (
+            Listing.objects.filter(organization__in=model_admin.organizations(request))
+            .filter(pk__in=Application.objects.values("listing_id"))
+            .order_by("-created_at", "-pk")
+            .values_list("pk", "title")
+        )
+        return [(str(pk), title) for pk, title in listings]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(listing_id=int(value))
+
+
+@admin.register(Application, site=employer_site)
+class EmployerApplicationAdmin(OrganizationScopedAdmin):
+    """The organization's applicants: read what they sent, decide, confirm the work, give feedback."""
+
+    organization_field = "listing__organization"
+    change_form_template = "admin/applications/application/employer_change_form.html"
+    # The application's own page is the student's; employers stay in this site.
+    view_on_site = False
+    list_display = ["student_name", "listing_title", "status", "skills_match", "applied_on"]
+    empty_value_display = EMPTY
+    list_display_links = ["student_name"]
+    list_filter = [OwnListingFilter, "status"]
+    search_fields = ["student__first_name", "student__last_name"]
+    search_help_text = "Search by the student's name."
+    list_select_related = ["student", "listing__organization"]
+    inlines = [EmployerApplicationEventInline]
+    actions = [
+        "shortlist",
+        "offer",
+        "not_select",
+        "complete",
+        "request_revision",
+        "mark_incomplete",
+    ]
+    steps = EMPLOYER_STEPS
+    fieldsets = [
+        (
+            None,
+            {"fields": ["student_name", "listing_link", "status", "skills_match", "created_at"]},
+        ),
+        (
+            "What the student sent",
+            {"fields": ["pitch_text", "availability", "resume_file"]},
+        ),
+        (
+            "The student's profile",
+            {
+                "fields": [
+                    "profile_school",
+                    "profile_program",
+                    "profile_graduation_year",
+                    "profile_skills",
+                    "profile_links",
+                    "profile_weekly_hours",
+                    "profile_bio",
+                ]
+            },
+        ),
+        (
+            "The work",
+            {"fields": ["work_links_list", "work_note_text", "employer_message_text"]},
+        ),
+        (
+            "Dates",
+            {
+                "fields": [
+                    "viewed_at",
+                    "decided_at",
+                    "offered_at",
+                    "offer_expires_at",
+                    "accepted_at",
+                    "work_submitted_at",
+                    "completed_at",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return with_skills_match(super().get_queryset(request))
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/do/<str:step_name>/",
+                self.admin_site.admin_view(self.step_view),
+                name="{}_{}_step".format(*info),
+            ),
+            path(
+                "<path:object_id>/feedback/",
+                self.admin_site.admin_view(self.feedback_view),
+                name="{}_{}_feedback".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    # Applications are the students' words: employers read them and decide through actions.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        """Membership in the organization lets a person decide on its applicants."""
+        return self.admin_site.has_permission(request)
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = self.fieldsets
+        if obj is not None and not self._has_work_section(obj):
+            fieldsets = [fs for fs in fieldsets if fs[0] != "The work"]
+        return fieldsets
+
+    @staticmethod
+    def _has_work_section(obj: Application) -> bool:
+        started = Application.ENGAGED | {Status.INCOMPLETE}
+        return bool(obj.status in started or obj.work_links or obj.employer_message)
+
+    def _url(self, name: str, *args) -> str:
+        info = self.admin_site.name, self.opts.app_label, self.opts.model_name
+        return reverse("{}:{}_{}_".format(*info) + name, args=args)
+
+    # Pages ------------------------------------------------------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {"title": "Applicants", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        application = self.get_object(request, unquote(object_id))
+        if application is not None:
+            if request.method == "GET":
+                application.mark_viewed(by=request.user)
+            extra_context = {**(extra_context or {}), **self.review_context(request, application)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request: HttpRequest, object_id, extra_context=None):
+        application = self.get_object(request, unquote(object_id))
+        if application is not None:
+            name = application.student.display_name
+            extra_context = {**(extra_context or {}), "title": f"History: {name}"}
+        return super().history_view(request, object_id, extra_context)
+
+    def review_context(self, request: HttpRequest, application: Application) -> dict:
+        """The decisions open now, the feedback section and the organization's rating."""
+        name = application.student.display_name
+        context = {
+            # Names the applicant as a person, not by the email address in str().
+            "subtitle": f"{name} — {application.listing.title}",
+            "student_name": name,
+            "organization": application.listing.organization,
+            "organization_rating": Feedback.organization_rating(application.listing.organization),
+            "step_buttons": [],
+            "show_feedback": application.status == Status.COMPLETED,
+        }
+        if self.has_review_permission(request):
+            context["step_buttons"] = [
+                {
+                    "url": self._url("step", application.pk, step.name),
+                    "title": f"{step.title}…" if step.asks_for_text else step.button,
+                    "direct": not step.asks_for_text,
+                }
+                for step in self.steps.values()
+                if application.status in step.allowed_from
+            ]
+        if context["show_feedback"]:
+            context.update(self.feedback_context(request, application))
+        return context
+
+    def feedback_context(self, request: HttpRequest, application: Application, form=None) -> dict:
+        feedback = application.feedback.filter(author_role=Feedback.Author.EMPLOYER).first()
+        if form is None and (feedback is None or feedback.is_editable):
+            initial = {"rating": feedback.rating, "comment": feedback.comment} if feedback else {}
+            form = EmployerFeedbackForm(initial=initial)
+        return {
+            "feedback": feedback,
+            "feedback_form": form,
+            "feedback_url": self._url("feedback", application.pk),
+            "feedback_edit_days": settings.FEEDBACK_EDIT_DAYS,
+        }
+
+    def step_view(self, request: HttpRequest, object_id: str, step_name: str) -> HttpResponse:
+        step = self.steps.get(step_name)
+        if step is None:
+            raise Http404("No such decision.")
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        application = self.get_object(request, unquote(object_id))
+        if application is None:
+            raise Http404("No such application.")
+        change_url = self._url("change", application.pk)
+        if request.method != "POST" and application.status not in step.allowed_from:
+            self.message_user(
+                request,
+                f"{application.student.display_name}: the application is "
+                f"{application.get_status_display().lower()}, so “{step.title}” is not open now.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(change_url)
+        response = self.confirm_step(request, [application], step, action=None)
+        return response or HttpResponseRedirect(change_url)
+
+    def feedback_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        application = self.get_object(request, unquote(object_id))
+        if application is None:
+            raise Http404("No such application.")
+        change_url = self._url("change", application.pk)
+        form = None
+        if request.method == "POST":
+            form = EmployerFeedbackForm(request.POST)
+            if form.is_valid():
+                self.give_feedback(request, application, **form.cleaned_data)
+                return HttpResponseRedirect(change_url + "#feedback")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Feedback on {application.student.display_name}",
+            "opts": self.opts,
+            "application": application,
+            "student_name": application.student.display_name,
+            "change_url": change_url,
+            **self.feedback_context(request, application, form=form),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/applications/application/feedback.html", context)
+
+    def give_feedback(
+        self, request: HttpRequest, application: Application, *, rating: int, comment: str
+    ) -> None:
+        name = application.student.display_name
+        try:
+            feedback = Feedback.give(
+                application=application, author=request.user, rating=rating, comment=comment
+            )
+        except ValidationError as error:
+            self.message_user(request, f"{name}: {' '.join(error.messages)}", messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Your feedback on {name} is saved. You can change it until "
+            f"{date_format(localtime(feedback.editable_until), 'j F Y, H:i')}.",
+            messages.SUCCESS,
+        )
+
+    # Decisions --------------------------------------------------------------------------------
+
+    def run_step(self, request: HttpRequest, queryset: QuerySet, step_name: str):
+        """Body of an admin action: ask for the words when needed, then decide."""
+        step = self.steps[step_name]
+        applications = list(queryset)
+        if not step.bulk and len(applications) > 1:
+            self.message_user(
+                request,
+                f"“{step.title}” is decided one application at a time: select just one.",
+                messages.WARNING,
+            )
+            return None
+        return self.confirm_step(request, applications, step, action=step_name)
+
+    def confirm_step(
+        self,
+        request: HttpRequest,
+        applications: list[Application],
+        step: Step,
+        *,
+        action: str | None,
+    ) -> HttpResponse | None:
+        """Apply the step (None) or show its confirmation page (the response)."""
+        if request.method == "POST" and (not step.asks_for_text or "apply" in request.POST):
+            form = ApplicationStepForm(request.POST, step=step) if step.asks_for_text else None
+            if form is None or form.is_valid():
+                text = form.cleaned_data["text"] if form is not None else ""
+                self.apply_step(request, applications, step, text=text)
+                return None
+        else:
+            form = ApplicationStepForm(step=step) if step.asks_for_text else None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": step.title,
+            "opts": self.opts,
+            "step": step,
+            "form": form,
+            "applications": applications,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + (form.media if form is not None else forms.Media()),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/applications/application/step.html", context)
+
+    def apply_step(
+        self, request: HttpRequest, applications: list[Application], step: Step, *, text: str
+    ) -> None:
+        kwargs = {step.text_kwarg: text} if step.asks_for_text else {}
+        done = []
+        for application in applications:
+            name = application.student.display_name
+            try:
+                getattr(application, step.method)(by=request.user, **kwargs)
+            except ValidationError as error:
+                self.message_user(request, f"{name}: {' '.join(error.messages)}", messages.WARNING)
+            else:
+                done.append(name)
+        if done:
+            self.message_user(request, step.done.format(names=", ".join(done)), messages.SUCCESS)
+        elif not applications:
+            self.message_user(request, "No applications were changed.", messages.WARNING)
+
+    @admin.action(description="Shortlist selected applicants", permissions=["review"])
+    def shortlist(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "shortlist")
+
+    @admin.action(description="Make an offer to selected applicants…", permissions=["review"])
+    def offer(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "offer")
+
+    @admin.action(description="Mark selected applicants not selected…", permissions=["review"])
+    def not_select(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "not_select")
+
+    @admin.action(description="Mark work complete for selected applicants", permissions=["review"])
+    def complete(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "complete")
+
+    @admin.action(description="Request a revision of the work…", permissions=["review"])
+    def request_revision(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "request_revision")
+
+    @admin.action(description="Mark the work incomplete…", permissions=["review"])
+    def mark_incomplete(self, request: HttpRequest, queryset: QuerySet):
+        return self.run_step(request, queryset, "mark_incomplete")
+
+    # Display ------------------------------------------------------------------------------------
+
+    @admin.display(description="student", ordering="student__last_name")
+    def student_name(self, obj: Application) -> str:
+        return obj.student.display_name
+
+    @admin.display(description="listing", ordering="listing__title")
+    def listing_title(self, obj: Application) -> str:
+        return obj.listing.title
+
+    @admin.display(description="listing")
+    def listing_link(self, obj: Application) -> str:
+        url = reverse(f"{self.admin_site.name}:listings_listing_change", args=[obj.listing_id])
+        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
+
+    @admin.display(description="skills match", ordering="skills_matched")
+    def skills_match(self, obj: Application) -> str:
+        return skills_match_text(obj)
+
+    @admin.display(description="applied", ordering="created_at")
+    def applied_on(self, obj: Application):
+        return obj.created_at
+
+    @admin.display(description="pitch")
+    def pitch_text(self, obj: Application) -> str:
+        return paragraphs(obj.pitch)
+
+    @admin.display(description="available until the due date")
+    def availability(self, obj: Application) -> str:
+        if obj.availability_confirmed:
+            return f"Confirmed: can finish by {date_format(obj.listing.due_date, 'j F Y')}."
+        return "Not confirmed."
+
+    @admin.display(description="résumé")
+    def resume_file(self, obj: Application) -> str:
+        return resume_link(obj)
+
+    def _profile(self, obj: Application):
+        return getattr(obj.student, "student_profile", None)
+
+    @admin.display(description="school")
+    def profile_school(self, obj: Application) -> str:
+        profile = self._profile(obj)
+        return (profile.school if profile else "") or EMPTY
+
+    @admin.display(description="program")
+    def profile_program(self, obj: Application) -> str:
+        profile = self._profile(obj)
+        return (profile.program if profile else "") or EMPTY
+
+    @admin.display(description="graduation year")
+    def profile_graduation_year(self, obj: Application) -> str:
+        profile = self._profile(obj)
+        return str(profile.graduation_year) if profile and profile.graduation_year else EMPTY
+
+    @admin.display(description="skills")
+    def profile_skills(self, obj: Application) -> str:
+        profile = self._profile(obj)
+        has = {skill.pk: skill.name for skill in profile.skills.all()} if profile else {}
+        wanted = {skill.pk: skill.name for skill in obj.listing.skills.all()}
+        parts = []
+        if wanted:
+            parts.append(
+                format_html(
+                    "<p>{} the project asks for: {}</p>",
+                    skills_match_text(obj),
+                    ", ".join(
+                        f"{name} ✓" if pk in has else f"{name} (not on the profile)"
+                        for pk, name in wanted.items()
+                    ),
+                )
+            )
+        others = [name for pk, name in has.items() if pk not in wanted]
+        if others:
+            parts.append(format_html("<p>Also: {}</p>", ", ".join(others)))
+        if not parts:
+            return "No skills on the profile."
+        return format_html_join("", "{}", ((part,) for part in parts))
+
+    @admin.display(description="links")
+    def profile_links(self, obj: Application) -> str:
+        profile = self._profile(obj)
+        if profile is None:
+            return EMPTY
+        links = [
+            (label, url)
+            for label, url in [
+                ("Portfolio", profile.portfolio_url),
+                ("GitHub", profile.github_url),
+                ("LinkedIn", profile.linkedin_url),
+            ]
+            if url
+        ]
+        if not links:
+            return EMPTY
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}: {}</li>", ((lbl, web_link(url)) for lbl, url in links)),
+        )
+
+    @admin.display(description="hours a week")
+    def profile_weekly_hours(self, obj: Application) -> str:
+        profile = self._profile(obj)
+        return str(profile.weekly_hours) if profile and profile.weekly_hours else EMPTY
+
+    @admin.display(description="bio")
+    def profile_bio(self, obj: Application) -> str:
+        profile = self._profile(obj)
+        return paragraphs(profile.bio) if profile else EMPTY
+
+    @admin.display(description="work links")
+    def work_links_list(self, obj: Application) -> str:
+        return work_links_html(obj)
+
+    @admin.display(description="note with the work")
+    def work_note_text(self, obj: Application) -> str:
+        return paragraphs(obj.work_note)
+
+    @admin.display(description="your last message to the student")
+    def employer_message_text(self, obj: Application) -> str:
+        return paragraphs(obj.employer_message)
+
+
+def work_links_html(application: Application) -> str:
+    links = [str(link) for link in application.work_links or []]
+    if not links:
+        return EMPTY
+    return format_html(
+        "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((web_link(u),) for u in links))
+    )
+
+
+# --- Career-center staff site (/staff/) ------------------------------------------------------
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Every application, read-only: staff follow engagements; decisions are the employers'."""
+
+    # The application's own page is the student's.
+    view_on_site = False
+    list_display = [
+        "student",
+        "listing",
+        "organization",
+        "status",
+        "created_at",
+        "decided_at",
+        "completed_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["student", "listing__organization"]
+    search_fields = [
+        "student__email",
+        "student__first_name",
+        "student__last_name",
+        "listing__title",
+        "listing__organization__name",
+    ]
+    date_hierarchy = "created_at"
+    inlines = [ApplicationEventInline]
+    fieldsets = [
+        (None, {"fields": ["student", "listing_link", "organization", "status"]}),
+        (
+            "What the student sent",
+            {"fields": ["pitch_text", "availability_confirmed", "resume_file"]},
+        ),
+        ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
+        (
+            "Dates",
+            {
+                "fields": [
+                    "created_at",
+                    "viewed_at",
+                    "decided_at",
+                    "offered_at",
+                    "offer_expires_at",
+                    "accepted_at",
+                    "work_submitted_at",
+                    "completed_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="organization", ordering="listing__organization__name")
+    def organization(self, obj: Application) -> str:
+        return str(obj.listing.organization)
+
+    @admin.display(description="listing")
+    def listing_link(self, obj: Application) -> str:
+        url = reverse("admin:listings_listing_change", args=[obj.listing_id])
+        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
+
+    @admin.display(description="pitch")
+    def pitch_text(self, obj: Application) -> str:
+        return paragraphs(obj.pitch)
+
+    @admin.display(description="résumé")
+    def resume_file(self, obj: Application) -> str:
+        return resume_link(obj)
+
+    @admin.display(description="work links")
+    def work_links_list(self, obj: Application) -> str:
+        return work_links_html(obj)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Both sides' feedback, read-only: staff see every rating, students' included."""
+
+    list_display = [
+        "application",
+        "organization",
+        "author_role",
+        "rating",
+        "public",
+        "created_at",
+    ]
+    list_filter = ["author_role", "rating", "public"]
+    list_select_related = ["application__student", "application__listing__organization"]
+    search_fields = [
+        "application__student__email",
+        "application__listing__title",
+        "application__listing__organization__name",
+        "comment",
+    ]
+    fields = [
+        "application",
+        "organization",
+        "author_role",
+        "author",
+        "rating",
+        "comment",
+        "public",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="organization", ordering="application__listing__organization__name")
+    def organization(self, obj: Feedback) -> str:
+        return str(obj.application.listing.organization)
