@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "listings",
     "applications",
+    "reports",
     "notifications",
 ]
 
@@ -211,6 +212,11 @@ FEEDBACK_WINDOW_DAYS = env.int("FEEDBACK_WINDOW_DAYS", default=14)
 FEEDBACK_EDIT_DAYS = env.int("FEEDBACK_EDIT_DAYS", default=7)
 # Applications one student may send (django-ratelimit rate).
 APPLY_RATE_LIMIT = env("APPLY_RATE_LIMIT", default="10/h")
+
+# --- Reports ---------------------------------------------------------------------------
+
+# CSV exports of at most this many rows download at once; larger ones run in the background.
+REPORTS_EXPORT_INLINE_MAX_ROWS = env.int("REPORTS_EXPORT_INLINE_MAX_ROWS", default=5000)
 
 # --- Reminders (offsets of each rule; see listings/reminders.py, applications/reminders.py) ---
 

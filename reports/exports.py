@@ -1,0 +1,271 @@
+"""CSV exports of listings, applications and feedback for a period, with stable columns.
+
+The column names are a contract: spreadsheets and scripts read them. Add new columns at
+the end (before `student_email`), never rename or reorder. The dashboard page lists them
+with their meaning from `COLUMNS`.
+
+No export ever holds a résumé or anything read from one, nor the students' pitches.
+Student emails appear only in exports whose `include_emails` is set (recorded on the
+Export row), as the last column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files import File
+from django.db.models import Count, F, QuerySet
+from django.http import StreamingHttpResponse
+from django.utils.cache import add_never_cache_headers
+
+from applications.models import Application, Feedback
+from listings.models import Listing
+from reports.models import Export
+from reports.queries import Period
+
+#: Rows fetched and written per batch; progress is recorded after each one.
+BATCH_SIZE = 1000
+#: A cell starting with one of these would run as a formula in a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its stable name, where the value comes from, what it means."""
+
+    name: str
+    source: str
+    description: str
+    #: Free text typed by someone: neutralised against spreadsheet formulas.
+    text: bool = False
+
+
+EMAIL_COLUMN = Column(
+    "student_email",
+    "student__email",
+    "The student's email address; only in exports with student emails included.",
+)
+
+COLUMNS: dict[str, list[Column]] = {
+    Export.Kind.LISTINGS: [
+        Column("listing_id", "pk", "MicroIntern's number for the listing."),
+        Column("title", "title", "The listing's title.", text=True),
+        Column("organization", "organization__name", "The organization's name.", text=True),
+        Column("organization_id", "organization_id", "MicroIntern's number for the organization."),
+        Column("industry", "industry__name", "The listing's industry."),
+        Column("status", "status", "Current status code (draft, submitted, published, …)."),
+        Column("location_type", "location_type", "remote, hybrid or onsite."),
+        Column("country", "country", "Two-letter country code, if given."),
+        Column("estimated_hours", "estimated_hours", "Hours of work the organization expects."),
+        Column("fee", "fee", "The fixed fee for the project, per student."),
+        Column("currency", "currency", "Currency of the fee (USD, EUR, GBP, CAD)."),
+        Column("hourly_rate", "hourly_rate", "Effective hourly rate: fee ÷ estimated hours."),
+        Column("openings", "openings", "How many students the organization will hire."),
+        Column("application_deadline", "application_deadline", "Last day to apply."),
+        Column("due_date", "due_date", "When the deliverables are due."),
+        Column("created_at", "created_at", "When the listing was first saved (UTC)."),
+        Column("submitted_at", "submitted_at", "Latest submission for review (UTC)."),
+        Column("published_at", "published_at", "First publication (UTC)."),
+        Column("closed_at", "closed_at", "When applications closed (UTC)."),
+        Column("applications", "application_count", "Applications received so far."),
+    ],
+    Export.Kind.APPLICATIONS: [
+        Column("application_id", "pk", "MicroIntern's number for the application."),
+        Column("submitted_at", "created_at", "When the student applied (UTC)."),
+        Column("status", "status", "Current status code (submitted, offered, completed, …)."),
+        Column("listing_id", "listing_id", "The listing applied to."),
+        Column("listing_title", "listing__title", "The listing's title.", text=True),
+        Column("organization", "listing__organization__name", "The organization.", text=True),
+        Column("industry", "listing__industry__name", "The listing's industry."),
+        Column("student_id", "student_id", "MicroIntern's number for the student."),
+        Column("student_name", "student_name", "The student's name.", text=True),
+        Column("viewed_at", "viewed_at", "When the organization first opened it (UTC)."),
+        Column("decided_at", "decided_at", "Offer or not-selected decision (UTC)."),
+        Column("offered_at", "offered_at", "When the offer was made (UTC)."),
+        Column("accepted_at", "accepted_at", "When the student accepted (UTC)."),
+        Column("work_submitted_at", "work_submitted_at", "Latest hand-in of the work (UTC)."),
+        Column("completed_at", "completed_at", "When the organization confirmed completion (UTC)."),
+        Column("fee", "listing__fee", "The listing's fee, per student."),
+        Column("currency", "listing__currency", "Currency of the fee."),
+    ],
+    Export.Kind.FEEDBACK: [
+        Column("feedback_id", "pk", "MicroIntern's number for the feedback."),
+        Column("given_at", "created_at", "When it was first given (UTC)."),
+        Column(
+            "author_role",
+            "author_role",
+            "employer (rates the student) or student (rates the experience).",
+        ),
+        Column("rating", "rating", "1 to 5."),
+        Column("comment", "comment", "The written comment.", text=True),
+        Column(
+            "public", "public", "An employer's testimonial the student shows publicly (true/false)."
+        ),
+        Column("application_id", "application_id", "The engagement it is about."),
+        Column("listing_id", "application__listing_id", "The listing."),
+        Column("listing_title", "application__listing__title", "The listing's title.", text=True),
+        Column(
+            "organization",
+            "application__listing__organization__name",
+            "The organization.",
+            text=True,
+        ),
+        Column("industry", "application__listing__industry__name", "The listing's industry."),
+        Column("student_id", "application__student_id", "MicroIntern's number for the student."),
+        Column("student_name", "student_name", "The student's name.", text=True),
+        Column(
+            "completed_at", "application__completed_at", "When the engagement was completed (UTC)."
+        ),
+    ],
+}
+
+#: What each export covers, shown next to its columns.
+SCOPE = {
+    Export.Kind.LISTINGS: "Listings submitted for review or first published in the period.",
+    Export.Kind.APPLICATIONS: "Applications submitted in the period, with where they are now.",
+    Export.Kind.FEEDBACK: "Feedback given in the period, from both sides.",
+}
+
+EMAIL_SOURCE = {
+    Export.Kind.APPLICATIONS: "student__email",
+    Export.Kind.FEEDBACK: "application__student__email",
+}
+
+
+def columns(kind: str, *, include_emails: bool = False) -> list[Column]:
+    """The columns of one kind of export, the email column last when asked for."""
+    found = list(COLUMNS[kind])
+    if include_emails and kind in EMAIL_SOURCE:
+        found.append(Column(EMAIL_COLUMN.name, EMAIL_SOURCE[kind], EMAIL_COLUMN.description))
+    return found
+
+
+def header(kind: str, *, include_emails: bool = False) -> list[str]:
+    return [column.name for column in columns(kind, include_emails=include_emails)]
+
+
+def queryset(kind: str, period: Period) -> QuerySet:
+    """The rows of one export for `period`, in a stable order (oldest first)."""
+    if kind == Export.Kind.LISTINGS:
+        return (
+            Listing.objects.filter(period.in_industry("industry"))
+            .filter(period.during("submitted_at") | period.during("published_at"))
+            .annotate(application_count=Count("applications"))
+            .order_by("created_at", "pk")
+        )
+    if kind == Export.Kind.APPLICATIONS:
+        return (
+            Application.objects.filter(
+                period.during("created_at"), period.in_industry("listing__industry")
+            )
+            .annotate(student_first=F("student__first_name"), student_last=F("student__last_name"))
+            .order_by("created_at", "pk")
+        )
+    if kind == Export.Kind.FEEDBACK:
+        return (
+            Feedback.objects.filter(
+                period.during("created_at"), period.in_industry("application__listing__industry")
+            )
+            .annotate(
+                student_first=F("application__student__first_name"),
+                student_last=F("application__student__last_name"),
+            )
+            .order_by("created_at", "pk")
+        )
+    raise ValueError(f"Unknown export: {kind}")
+
+
+def count_rows(kind: str, period: Period) -> int:
+    """How many rows the export would hold (one COUNT query, no annotations)."""
+    return queryset(kind, period).values("pk").order_by().count()
+
+
+def cell(value, *, text: bool = False) -> str:
+    """One value as CSV text: ISO dates in UTC, plain decimals, formulas neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
+    if isinstance(value, datetime.date | Decimal | int):
+        return str(value)
+    value = str(value)
+    if text and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def rows(kind: str, period: Period, *, include_emails: bool = False) -> Iterator[list[str]]:
+    """Every data row of the export, fetched in batches from a server-side cursor."""
+    wanted = columns(kind, include_emails=include_emails)
+    sources = [c.source for c in wanted if c.source != "student_name"]
+    fetch = ["student_first", "student_last"] if kind != Export.Kind.LISTINGS else []
+    values = queryset(kind, period).values(*sources, *fetch)
+    for record in values.iterator(chunk_size=BATCH_SIZE):
+        if fetch:
+            name = f"{record['student_first']} {record['student_last']}".strip()
+            record["student_name"] = name
+        yield [cell(record[c.source], text=c.text) for c in wanted]
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back (for streaming)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def stream(export: Export) -> StreamingHttpResponse:
+    """A small export as a download that starts at once (nothing is stored)."""
+    period = Period.from_filters(export.filters)
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterable[str]:
+        yield writer.writerow(header(export.kind, include_emails=export.include_emails))
+        for row in rows(export.kind, period, include_emails=export.include_emails):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.download_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    add_never_cache_headers(response)
+    return response
+
+
+def build(export: Export) -> bool:
+    """Write a large export to private storage in batches, recording progress; False if not ours."""
+    period = Period.from_filters(export.filters)
+    if not export.start(rows_total=count_rows(export.kind, period)):
+        return False
+    try:
+        with tempfile.TemporaryFile(mode="w+b") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            writer = csv.writer(text)
+            writer.writerow(header(export.kind, include_emails=export.include_emails))
+            written = 0
+            for row in rows(export.kind, period, include_emails=export.include_emails):
+                writer.writerow(row)
+                written += 1
+                if written % BATCH_SIZE == 0:
+                    export.record_progress(written)
+            text.flush()
+            raw.seek(0)
+            export.finish(name=export.download_name, content=File(raw), rows=written)
+            text.detach()
+    except Exception as error:
+        export.fail(error=f"The export stopped: {error.__class__.__name__}. Start it again.")
+        raise
+    return True
+
+
+def inline_limit() -> int:
+    """Exports of at most this many rows download at once."""
+    return settings.REPORTS_EXPORT_INLINE_MAX_ROWS

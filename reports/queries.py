@@ -1,0 +1,455 @@
+"""Every figure of the career-center dashboard, computed by database aggregation.
+
+Each function below is one query (or a fixed few) whatever the number of rows: counts are
+conditional aggregates (`Count(filter=Q(...))`), medians and percentiles are PostgreSQL's
+`percentile_cont`, and groupings (weeks, industries, currencies) are `GROUP BY`s. Nothing
+loops over rows in Python. `build_dashboard()` runs them all: a constant number of queries.
+
+Periods are whole days in the site's time zone (UTC): from the first day's midnight to the
+midnight after the last day.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    F,
+    FloatField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from accounts.models import Organization
+from applications.models import Application, Feedback
+from listings.models import Industry, Listing, ListingEvent
+
+# --- The period and filters ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a report covers (both ends included) and, optionally, one industry."""
+
+    date_from: datetime.date
+    date_to: datetime.date
+    industry: Industry | None = None
+    preset: str = ""
+
+    @classmethod
+    def last_days(cls, days: int, *, industry: Industry | None = None, today=None) -> Period:
+        """The last `days` days, today included."""
+        today = today or timezone.localdate()
+        return cls(
+            date_from=today - datetime.timedelta(days=days - 1),
+            date_to=today,
+            industry=industry,
+            preset=str(days),
+        )
+
+    @classmethod
+    def from_filters(cls, filters: dict) -> Period:
+        """Rebuild a period recorded with `as_filters()` (an export's filters)."""
+        slug = filters.get("industry") or ""
+        return cls(
+            date_from=datetime.date.fromisoformat(filters["date_from"]),
+            date_to=datetime.date.fromisoformat(filters["date_to"]),
+            industry=Industry.objects.filter(slug=slug).first() if slug else None,
+            preset=filters.get("period", ""),
+        )
+
+    def as_filters(self) -> dict:
+        """JSON-friendly record of this period (stored on each export)."""
+        return {
+            "period": self.preset or "custom",
+            "date_from": self.date_from.isoformat(),
+            "date_to": self.date_to.isoformat(),
+            "industry": self.industry.slug if self.industry else "",
+            "industry_name": self.industry.name if self.industry else "",
+        }
+
+    @property
+    def start(self) -> datetime.datetime:
+        """Midnight at the start of the first day."""
+        return timezone.make_aware(datetime.datetime.combine(self.date_from, datetime.time.min))
+
+    @property
+    def end(self) -> datetime.datetime:
+        """Midnight after the last day (excluded)."""
+        next_day = self.date_to + datetime.timedelta(days=1)
+        return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time.min))
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    @property
+    def label(self) -> str:
+        text = f"{self.date_from:%-d %b %Y} to {self.date_to:%-d %b %Y}"
+        return f"{text}, {self.industry.name}" if self.industry else text
+
+    def during(self, path: str) -> Q:
+        """`path` (a date-time field) falls inside the period."""
+        return Q(**{f"{path}__gte": self.start, f"{path}__lt": self.end})
+
+    def in_industry(self, path: str) -> Q:
+        """`path` (an Industry relation) is the chosen industry, or anything without one."""
+        return Q(**{path: self.industry}) if self.industry else Q()
+
+    def weeks(self) -> list[datetime.date]:
+        """The Mondays of every week the period touches."""
+        monday = self.date_from - datetime.timedelta(days=self.date_from.weekday())
+        weeks = []
+        while monday <= self.date_to:
+            weeks.append(monday)
+            monday += datetime.timedelta(days=7)
+        return weeks
+
+
+# --- PostgreSQL's percentiles ------------------------------------------------------------
+
+
+class Percentile(Aggregate):
+    """`percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`: an interpolated percentile.
+
+    Works on numbers and on intervals (pass `output_field=DurationField()` for those).
+    """
+
+    function = "percentile_cont"
+    name = "Percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, **extra) -> None:
+        fraction = float(fraction)
+        if not 0 <= fraction <= 1:
+            raise ValueError("A percentile's fraction is between 0 and 1.")
+        extra.setdefault("output_field", FloatField())
+        # A float we produced ourselves: safe to write into the SQL as a literal.
+        super().__init__(expression, fraction=repr(fraction), **extra)
+
+
+def Median(expression, **extra) -> Percentile:  # noqa: N802 (reads like the other aggregates)
+    return Percentile(expression, 0.5, **extra)
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+Status = Listing.Status
+AppStatus = Application.Status
+
+#: A moderation decision on a submitted listing.
+DECISIONS = [Status.PUBLISHED, Status.REJECTED, Status.CHANGES_REQUESTED]
+#: States an application reaches only through an offer (even without the offer's date).
+OFFERED_OR_LATER = [
+    AppStatus.OFFERED,
+    AppStatus.ACCEPTED,
+    AppStatus.DECLINED,
+    AppStatus.OFFER_EXPIRED,
+    AppStatus.WORK_SUBMITTED,
+    AppStatus.REVISION_REQUESTED,
+    AppStatus.COMPLETED,
+    AppStatus.INCOMPLETE,
+]
+#: States an application reaches only through an acceptance.
+ACCEPTED_OR_LATER = [
+    AppStatus.ACCEPTED,
+    AppStatus.WORK_SUBMITTED,
+    AppStatus.REVISION_REQUESTED,
+    AppStatus.COMPLETED,
+    AppStatus.INCOMPLETE,
+]
+#: Listings whose project is over: nobody can be hired any more.
+ENDED_LISTING = [Status.COMPLETED, Status.CANCELLED, Status.REMOVED, Status.REJECTED]
+
+
+def listing_figures(period: Period, *, now: datetime.datetime) -> dict:
+    """Listings: published, the moderation queue now, and moderation decisions (2 queries)."""
+    listings = Listing.objects.filter(period.in_industry("industry"))
+    current = listings.aggregate(
+        published=Count("pk", filter=period.during("published_at")),
+        waiting=Count("pk", filter=Q(status=Status.SUBMITTED)),
+        oldest_submitted_at=Min("submitted_at", filter=Q(status=Status.SUBMITTED)),
+    )
+    # The submission each decision answered: the latest one before it.
+    submitted_before = (
+        ListingEvent.objects.filter(
+            listing=OuterRef("listing"),
+            to_status=Status.SUBMITTED,
+            created_at__lte=OuterRef("created_at"),
+        )
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    is_decision = Q(from_status=Status.SUBMITTED, to_status__in=DECISIONS)
+    wait = F("created_at") - F("submitted_at")
+    moderation = (
+        ListingEvent.objects.filter(period.during("created_at"))
+        .filter(period.in_industry("listing__industry"))
+        .annotate(submitted_at=Subquery(submitted_before))
+        .aggregate(
+            submitted=Count("listing", distinct=True, filter=Q(to_status=Status.SUBMITTED)),
+            rejected=Count(
+                "listing",
+                distinct=True,
+                filter=Q(from_status=Status.SUBMITTED, to_status=Status.REJECTED),
+            ),
+            changes_requested=Count(
+                "listing",
+                distinct=True,
+                filter=Q(from_status=Status.SUBMITTED, to_status=Status.CHANGES_REQUESTED),
+            ),
+            decisions=Count("pk", filter=is_decision),
+            decision_median=Percentile(wait, 0.5, filter=is_decision, output_field=DurationField()),
+            decision_p90=Percentile(wait, 0.9, filter=is_decision, output_field=DurationField()),
+        )
+    )
+    oldest = current.pop("oldest_submitted_at")
+    return {**current, **moderation, "oldest_wait": now - oldest if oldest else None}
+
+
+def applications_per_listing(period: Period) -> float | None:
+    """Median applications received so far by the listings first published in the period (1 query)."""
+    return (
+        Listing.objects.filter(period.during("published_at"), period.in_industry("industry"))
+        .annotate(received=Count("applications"))
+        .aggregate(median=Median("received"))["median"]
+    )
+
+
+def application_figures(period: Period, *, today: datetime.date) -> dict:
+    """The applications submitted in the period, followed to where they are now (1 query)."""
+    decided = Q(decided_at__isnull=False)
+    delay = F("decided_at") - F("created_at")
+    project_over = Q(listing__due_date__lt=today) | Q(listing__status__in=ENDED_LISTING)
+    return Application.objects.filter(
+        period.during("created_at"), period.in_industry("listing__industry")
+    ).aggregate(
+        applications=Count("pk"),
+        offers=Count("pk", filter=Q(offered_at__isnull=False) | Q(status__in=OFFERED_OR_LATER)),
+        acceptances=Count(
+            "pk", filter=Q(accepted_at__isnull=False) | Q(status__in=ACCEPTED_OR_LATER)
+        ),
+        completions=Count("pk", filter=Q(status=AppStatus.COMPLETED)),
+        decided=Count("pk", filter=decided),
+        decision_median=Percentile(delay, 0.5, filter=decided, output_field=DurationField()),
+        decision_p90=Percentile(delay, 0.9, filter=decided, output_field=DurationField()),
+        undecided_after_end=Count("pk", filter=Q(status__in=Application.PRE_OFFER) & project_over),
+        applicants=Count("student", distinct=True),
+    )
+
+
+def completed_engagements(period: Period):
+    """Engagements completed in the period (the base of the outcome figures)."""
+    return Application.objects.filter(
+        period.during("completed_at"),
+        period.in_industry("listing__industry"),
+        status=AppStatus.COMPLETED,
+    )
+
+
+def outcome_figures(period: Period) -> dict:
+    """Completed engagements: feedback coverage, average ratings, students (1 query)."""
+
+    def rating(side: str) -> Subquery:
+        return Subquery(
+            Feedback.objects.filter(application=OuterRef("pk"), author_role=side).values("rating")[
+                :1
+            ]
+        )
+
+    return (
+        completed_engagements(period)
+        .annotate(
+            rating_by_employer=rating(Feedback.Author.EMPLOYER),
+            rating_by_student=rating(Feedback.Author.STUDENT),
+        )
+        .aggregate(
+            completed=Count("pk"),
+            both_sides=Count(
+                "pk", filter=Q(rating_by_employer__isnull=False, rating_by_student__isnull=False)
+            ),
+            employer_rating=Avg("rating_by_employer"),
+            student_rating=Avg("rating_by_student"),
+            employer_ratings=Count("rating_by_employer"),
+            student_ratings=Count("rating_by_student"),
+            students_completed=Count("student", distinct=True),
+        )
+    )
+
+
+def pay_by_currency(period: Period) -> list[dict]:
+    """Fees paid and the median effective hourly rate, per currency (1 query)."""
+    return list(
+        completed_engagements(period)
+        .values(currency=F("listing__currency"))
+        .annotate(
+            engagements=Count("pk"),
+            fees=Sum("listing__fee"),
+            median_rate=Median("listing__hourly_rate"),
+        )
+        .order_by("-fees", "currency")
+    )
+
+
+def top_organizations(period: Period, *, limit: int = 5) -> list[dict]:
+    """Organizations with the most engagements completed in the period (1 query)."""
+    return list(
+        completed_engagements(period)
+        .values(
+            organization_id=F("listing__organization_id"),
+            name=F("listing__organization__name"),
+        )
+        .annotate(completed=Count("pk"))
+        .order_by("-completed", "name")[:limit]
+    )
+
+
+def organization_figures(period: Period) -> dict:
+    """Organizations registered, verified and suspended in the period (1 query)."""
+    organizations = Organization.objects.all()
+    if period.industry:
+        organizations = organizations.filter(
+            Exists(Listing.objects.filter(organization=OuterRef("pk"), industry=period.industry))
+        )
+
+    def changed_to(status: str) -> Count:
+        return Count(
+            "pk",
+            distinct=True,
+            filter=Q(events__to_status=status) & period.during("events__created_at"),
+        )
+
+    return organizations.aggregate(
+        new=Count("pk", distinct=True, filter=period.during("created_at")),
+        verified=changed_to(Organization.Verification.VERIFIED),
+        suspended=changed_to(Organization.Verification.SUSPENDED),
+    )
+
+
+def weekly_activity(period: Period) -> list[dict]:
+    """Listings first published and applications submitted, per week (2 queries)."""
+    published = dict(
+        Listing.objects.filter(period.during("published_at"), period.in_industry("industry"))
+        .annotate(week=TruncWeek("published_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    submitted = dict(
+        Application.objects.filter(
+            period.during("created_at"), period.in_industry("listing__industry")
+        )
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    published = {timezone.localdate(week): n for week, n in published.items()}
+    submitted = {timezone.localdate(week): n for week, n in submitted.items()}
+    return [
+        {"week": week, "listings": published.get(week, 0), "applications": submitted.get(week, 0)}
+        for week in period.weeks()
+    ]
+
+
+def by_industry(period: Period) -> list[dict]:
+    """Listings first published and applications submitted in the period, per industry (2 queries)."""
+    listings = dict(
+        Listing.objects.filter(period.during("published_at"), period.in_industry("industry"))
+        .values("industry__name")
+        .annotate(n=Count("pk"))
+        .values_list("industry__name", "n")
+    )
+    applications = dict(
+        Application.objects.filter(
+            period.during("created_at"), period.in_industry("listing__industry")
+        )
+        .values("listing__industry__name")
+        .annotate(n=Count("pk"))
+        .values_list("listing__industry__name", "n")
+    )
+    rows = [
+        {
+            "industry": name,
+            "listings": listings.get(name, 0),
+            "applications": applications.get(name, 0),
+        }
+        for name in set(listings) | set(applications)
+    ]
+    return sorted(rows, key=lambda row: (-row["applications"], -row["listings"], row["industry"]))
+
+
+# --- The dashboard -------------------------------------------------------------------------
+
+
+def share(part: int | None, whole: int | None) -> float | None:
+    """part ÷ whole, or None when there is nothing to divide."""
+    return (part or 0) / whole if whole else None
+
+
+@dataclass
+class Dashboard:
+    """Every figure for one period, as raw values (formatting is `figures.py`'s business)."""
+
+    period: Period
+    listings: dict = field(default_factory=dict)
+    applications: dict = field(default_factory=dict)
+    outcomes: dict = field(default_factory=dict)
+    pay: list[dict] = field(default_factory=list)
+    organizations: dict = field(default_factory=dict)
+    top_organizations: list[dict] = field(default_factory=list)
+    weekly: list[dict] = field(default_factory=list)
+    industries: list[dict] = field(default_factory=list)
+
+    @property
+    def funnel(self) -> list[tuple[str, int]]:
+        """Applications submitted in the period → offers → acceptances → completions."""
+        a = self.applications
+        return [
+            ("Applications", a["applications"]),
+            ("Offers", a["offers"]),
+            ("Acceptances", a["acceptances"]),
+            ("Completions", a["completions"]),
+        ]
+
+    @property
+    def fees_total(self) -> dict[str, Decimal]:
+        return {row["currency"]: row["fees"] for row in self.pay}
+
+
+def build_dashboard(period: Period, *, now: datetime.datetime | None = None) -> Dashboard:
+    """All the dashboard's figures for `period`: twelve queries, whatever the data size."""
+    now = now or timezone.now()
+    applications = application_figures(period, today=timezone.localdate(now))
+    applications["per_listing_median"] = applications_per_listing(period)
+    applications["completion_rate"] = share(
+        applications["completions"], applications["acceptances"]
+    )
+    applications["no_decision_share"] = share(
+        applications["undecided_after_end"], applications["applications"]
+    )
+    outcomes = outcome_figures(period)
+    outcomes["coverage"] = share(outcomes["both_sides"], outcomes["completed"])
+    return Dashboard(
+        period=period,
+        listings=listing_figures(period, now=now),
+        applications=applications,
+        outcomes=outcomes,
+        pay=pay_by_currency(period),
+        organizations=organization_figures(period),
+        top_organizations=top_organizations(period),
+        weekly=weekly_activity(period),
+        industries=by_industry(period),
+    )
