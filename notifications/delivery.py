@@ -21,9 +21,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notification
+from notifications.tokens import unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -45,27 +48,65 @@ def backoff(attempts: int) -> timedelta:
 
 
 def build_message(notification: Notification, connection=None) -> EmailMultiAlternatives:
-    """The email for one outbox row: plain text, plus HTML when the row has it."""
+    """The email for one outbox row: plain text, plus HTML when the row has it.
+
+    Reminders and alerts get a one-click unsubscribe (RFC 8058): the List-Unsubscribe
+    headers mail clients show as a button, and the same link in a footer.
+    """
+    headers = {"Auto-Submitted": "auto-generated"}
+    body_text, body_html = notification.body_text, notification.body_html
+    if notification.offers_unsubscribe:
+        url = unsubscribe_url(notification.recipient_id, notification.category)
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        body_text, body_html = _with_footer(notification, body_text, body_html, url)
     message = EmailMultiAlternatives(
         subject=notification.subject,
-        body=notification.body_text,
+        body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.to_email],
         connection=connection,
-        headers={"Auto-Submitted": "auto-generated"},
+        headers=headers,
     )
-    if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
+    if body_html:
+        message.attach_alternative(body_html, "text/html")
     return message
+
+
+def _with_footer(
+    notification: Notification, body_text: str, body_html: str, url: str
+) -> tuple[str, str]:
+    # Added when sent rather than stored: every rule's template gets it without asking.
+    context = {
+        "category": notification.get_category_display(),
+        "unsubscribe_url": url,
+        "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
+    }
+    footer_text = render_to_string("notifications/email/footer.txt", context).strip()
+    body_text = f"{body_text}\n\n-- \n{footer_text}"
+    if body_html:
+        footer_html = render_to_string("notifications/email/footer.html", context).strip()
+        closing = body_html.lower().rfind("</body>")
+        if closing == -1:
+            body_html = f"{body_html}\n{footer_html}"
+        else:
+            body_html = f"{body_html[:closing]}{footer_html}\n{body_html[closing:]}"
+    return body_text, body_html
 
 
 def deliver(notification_id: int) -> bool:
     """Send one outbox row if it is due and nobody else is sending it; True when sent now.
 
+    A row whose recipient turned its category off is marked skipped instead of sent.
+
     Call it outside a transaction: the claim must be committed before the send starts.
     """
     notification = Notification.claim(notification_id)
     if notification is None:
+        return False
+    if not notification.wants_email():
+        # Turned off by the person: no email, but the row stays in their in-app list.
+        notification.mark_skipped()
         return False
     try:
         connection = get_connection(timeout=settings.EMAIL_TIMEOUT)

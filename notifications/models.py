@@ -6,7 +6,59 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
+
+
+class Category(models.TextChoices):
+    """What a notification is about; people choose per category whether it is emailed."""
+
+    ACCOUNT = "account", "Account and security"
+    APPLICATION_UPDATES = "application_updates", "Application updates"
+    REMINDERS = "reminders", "Reminders"
+    ALERTS = "alerts", "Saved-search alerts"
+
+
+#: What each category covers, as shown on the preferences page.
+CATEGORY_DESCRIPTIONS = {
+    Category.ACCOUNT: "Signing in, password resets, email confirmation, and messages about "
+    "your organization and its listings.",
+    Category.APPLICATION_UPDATES: "When an application you sent or received changes: "
+    "viewed, shortlisted, offers, work submitted, completion.",
+    Category.REMINDERS: "Deadlines for projects you saved, offers about to expire, "
+    "due dates, feedback to give and decisions waiting for you.",
+    Category.ALERTS: "New projects matching the searches you saved.",
+}
+
+#: Categories a person cannot turn off: the site cannot work without them.
+ALWAYS_EMAILED = frozenset({Category.ACCOUNT})
+#: Categories whose emails carry a one-click unsubscribe link and List-Unsubscribe headers.
+UNSUBSCRIBABLE = frozenset({Category.REMINDERS, Category.ALERTS})
+
+# Kinds are "<app>.<event>"; the prefix says what the message is about.
+_KIND_PREFIXES = [
+    ("account.", Category.ACCOUNT),
+    ("accounts.", Category.ACCOUNT),
+    ("applications.", Category.APPLICATION_UPDATES),
+    ("listings.saved_search", Category.ALERTS),
+]
+
+
+def category_for(kind: str, category: str | None = None) -> str:
+    """The category of a notification of this kind; `category` overrides, except for account.
+
+    Security and account emails ("account." kinds) are always account emails, whoever
+    sends them. Kinds nobody classified are service messages: always emailed, never lost.
+    """
+    if kind.startswith("account."):
+        return Category.ACCOUNT
+    if category:
+        return Category(category)
+    for prefix, derived in _KIND_PREFIXES:
+        if kind.startswith(prefix):
+            return derived
+    return Category.ACCOUNT
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -34,6 +86,10 @@ class NotificationQuerySet(models.QuerySet):
     def unread(self) -> NotificationQuerySet:
         """Notifications the person has not opened yet."""
         return self.filter(read_at__isnull=True)
+
+    def mark_read(self, now: datetime | None = None) -> int:
+        """Mark the unread ones among these as read now; how many changed."""
+        return self.unread().update(read_at=now or timezone.now())
 
     def release_stale(self, before: datetime) -> int:
         """Put rows abandoned in `sending` back in the queue, counting the lost attempt.
@@ -64,6 +120,7 @@ class Notification(models.Model):
         SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not emailed (turned off by the person)"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -74,6 +131,9 @@ class Notification(models.Model):
     )
     to_email = models.EmailField()
     kind = models.CharField(max_length=100, db_index=True)
+    category = models.CharField(
+        max_length=30, choices=Category.choices, default=Category.ACCOUNT, db_index=True
+    )
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
@@ -98,10 +158,21 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The in-app list (newest first) and the unread count in every page's header.
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "sending", "sent", "failed"]),
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "skipped"]),
                 name="notification_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=["account", "application_updates", "reminders", "alerts"]),
+                name="notification_category_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(status="sending") | Q(claimed_at__isnull=False),
@@ -116,6 +187,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("notifications:open", kwargs={"pk": self.pk})
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+    @property
+    def preview(self) -> str:
+        """The first words of the text, for the in-app list."""
+        return Truncator(" ".join(self.body_text.split())).chars(200)
+
+    @property
+    def offers_unsubscribe(self) -> bool:
+        """Whether the email carries a one-click unsubscribe (reminders and alerts to a person)."""
+        return self.recipient_id is not None and self.category in UNSUBSCRIBABLE
+
+    def wants_email(self) -> bool:
+        """False when the recipient turned this category's emails off."""
+        if self.recipient_id is None or self.category in ALWAYS_EMAILED:
+            return True
+        return NotificationPreference.is_emailed(self.recipient_id, self.category)
+
+    def mark_read(self, *, now: datetime | None = None) -> None:
+        """Record that the recipient has seen it (the first time only)."""
+        if self.read_at is None:
+            self.read_at = now or timezone.now()
+            Notification.objects.filter(pk=self.pk, read_at__isnull=True).update(
+                read_at=self.read_at
+            )
 
     # --- Delivery transitions --------------------------------------------------------
     # Each is guarded by the row's current state (a row lock for the claim, a conditional
@@ -153,6 +255,16 @@ class Notification(models.Model):
             self.status, self.sent_at, self.next_attempt_at = self.Status.SENT, now, None
         return bool(updated)
 
+    def mark_skipped(self) -> bool:
+        """Record that a claimed row is not emailed: its category is off (sending → skipped).
+
+        The row stays in the person's in-app list; only the email is left out.
+        """
+        updated = self._still_claimed().update(status=self.Status.SKIPPED, next_attempt_at=None)
+        if updated:
+            self.status, self.next_attempt_at = self.Status.SKIPPED, None
+        return bool(updated)
+
     def mark_attempt_failed(self, *, error: str, retry_at: datetime) -> bool:
         """Record a failed send (sending → pending at `retry_at`, or failed when out of attempts)."""
         attempts = self.attempts + 1
@@ -184,3 +296,62 @@ class Notification(models.Model):
                 )
             self.status, self.attempts, self.next_attempt_at = self.Status.PENDING, 0, None
             transaction.on_commit(lambda: enqueue_delivery(self.pk))
+
+
+class NotificationPreference(models.Model):
+    """Whether one person wants one category of notifications by email (on unless a row says off)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    category = models.CharField(max_length=30, choices=Category.choices)
+    email_enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category"], name="one_preference_per_category"
+            ),
+            # Account and security emails cannot be turned off, so they have no preference.
+            models.CheckConstraint(
+                condition=Q(category__in=["application_updates", "reminders", "alerts"]),
+                name="preference_category_optional",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "on" if self.email_enabled else "off"
+        return f"{self.user}: {self.get_category_display()} emails {state}"
+
+    @staticmethod
+    def optional_categories() -> list[Category]:
+        """The categories a person may turn off, in display order."""
+        return [c for c in Category if c not in ALWAYS_EMAILED]
+
+    @classmethod
+    def is_emailed(cls, user_id: int, category: str) -> bool:
+        """Whether this person gets emails of this category (the default is yes)."""
+        if category in ALWAYS_EMAILED:
+            return True
+        return not cls.objects.filter(
+            user_id=user_id, category=category, email_enabled=False
+        ).exists()
+
+    @classmethod
+    def for_user(cls, user) -> dict[str, bool]:
+        """Every category with whether it is emailed to this person."""
+        stored = dict(cls.objects.filter(user=user).values_list("category", "email_enabled"))
+        return {c.value: c in ALWAYS_EMAILED or stored.get(c.value, True) for c in Category}
+
+    @classmethod
+    def set(cls, *, user, category: str, enabled: bool) -> None:
+        """Turn one category's emails on or off for a person."""
+        if category in ALWAYS_EMAILED:
+            raise ValidationError(
+                f"{Category(category).label} emails cannot be turned off: "
+                "they are needed to keep your account safe and working."
+            )
+        cls.objects.update_or_create(
+            user=user, category=Category(category), defaults={"email_enabled": enabled}
+        )

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
-from notifications.models import Notification
+from notifications.models import Notification, category_for
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def queue_email(
     context: dict | None = None,
     link: str = "",
     enqueue: bool = True,
+    category: str | None = None,
 ) -> Notification | None:
     """Store one email in the outbox (once per dedupe_key) and deliver it after commit.
 
@@ -49,6 +50,10 @@ def queue_email(
     `enqueue=False` leaves the row to the sweep, for callers that deliver right after
     themselves (the reminder run). Queuing never fails because Redis is down: the row
     is already stored and the sweep sends it.
+
+    `category` (reminders, alerts...) decides whether the person may turn the email off;
+    without it the category follows from the kind (see `category_for`). Whether the
+    person turned it off is checked when it is sent, so a change of mind still counts.
     """
     if template:
         subject, body_text, body_html = render_email(template, context or {})
@@ -58,6 +63,7 @@ def queue_email(
                 recipient=recipient,
                 to_email=to,
                 kind=kind,
+                category=category_for(kind, category),
                 subject=subject[:255],
                 body_text=body_text,
                 body_html=body_html,

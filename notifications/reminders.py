@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db import transaction
 
+from notifications.models import Category
 from notifications.outbox import queue_email
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class Reminder:
     template: str | None = None
     context: dict = field(default_factory=dict)
     link: str = ""
+    #: Reminders are in the "reminders" category unless the rule says otherwise ("alerts").
+    category: str | None = None
 
 
 def register(name: str) -> Callable[[Rule], Rule]:
@@ -95,6 +98,7 @@ def run_rule(name: str) -> int:
                 template=reminder.template,
                 context=reminder.context,
                 link=reminder.link,
+                category=reminder.category or Category.REMINDERS,
                 # The run delivers right after (run_and_deliver); no task per row.
                 enqueue=False,
             )

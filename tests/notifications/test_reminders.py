@@ -14,6 +14,16 @@ from notifications.reminders import Reminder, register, run_all
 from notifications.tasks import send_reminders
 
 
+@pytest.fixture(autouse=True)
+def _only_this_tests_rules():
+    """The apps' own rules (deadline reminders, alerts...) are set aside during these tests."""
+    saved = dict(reminders._rules)
+    reminders._rules.clear()
+    yield
+    reminders._rules.clear()
+    reminders._rules.update(saved)
+
+
 @pytest.fixture
 def rules():
     """Register rules for one test only: rules(name, function)."""
