@@ -11,11 +11,12 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("", include("applications.urls")),
     path("", include("listings.urls")),
-    path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("files/", include("applications.document_urls")),
     path("students/<slug:handle>/", PortfolioView.as_view(), name="portfolio"),
+    # Reports live inside the staff site; listed first so that they win over its app pages.
+    path("staff/reports/", include("reports.urls")),
     path("staff/", admin.site.urls),
     path("employer/", employer_site.urls),
 ]

@@ -1,0 +1,58 @@
+"""The export log in the staff site: who exported what, when, and with or without emails."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from reports.models import Export
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the exports themselves, never by hand."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "requested_by",
+        "period_label",
+        "include_emails",
+        "delivery",
+        "status",
+        "rows_total",
+    ]
+    list_filter = ["kind", "include_emails", "delivery", "status", "created_at"]
+    search_fields = ["requested_by__email"]
+    date_hierarchy = "created_at"
+    list_select_related = ["requested_by"]
+    fields = [
+        "kind",
+        "requested_by",
+        "filters",
+        "include_emails",
+        "delivery",
+        "status",
+        "rows_total",
+        "rows_done",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+    # The export page is only for the person who asked; others would meet a 404.
+    view_on_site = False
+
+    @admin.display(description="Period and industry")
+    def period_label(self, export: Export) -> str:
+        return export.period_label
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
