@@ -473,7 +473,7 @@ class StudentProfile(models.Model):
         unique=True,
         null=True,
         blank=True,
-        help_text="Your public portfolio lives at /students/<address>/. Letters, numbers and hyphens.",
+        help_text="Your public portfolio lives at /students/your-address/. Letters, numbers and hyphens.",
     )
     portfolio_public = models.BooleanField(
         "show my portfolio publicly",
