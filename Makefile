@@ -21,7 +21,7 @@ DEPLOY_ENV = DEBUG=false ALLOWED_HOSTS=localhost \
 
 DEMO_PASSWORD := demo-pass-2026
 
-.PHONY: help install db migrate seed run test e2e lint format shell worker beat clean
+.PHONY: help install db migrate seed run test e2e lint security format shell worker beat clean
 
 help: ## List the commands
 	@echo "Usage: make <target>"
@@ -88,6 +88,7 @@ test: db ## Run every check: lint, format, migrations, deploy check, the pytest 
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+	$(MAKE) --no-print-directory security
 	$(PY) -m pytest
 
 e2e: db ## Run the browser journeys only (pytest -m e2e)
@@ -97,6 +98,10 @@ lint: install ## Check code style and that no migration is missing
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+
+# High severity fails; a deliberate exception carries `# nosec` with its reason on the line.
+security: install ## Scan the code for security issues (bandit, high severity fails)
+	$(BIN)/bandit -q -r accounts listings applications notifications microintern reports -x tests -lll
 
 format: install ## Format the code and apply safe lint fixes
 	$(BIN)/ruff format .
