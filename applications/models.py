@@ -294,6 +294,10 @@ class Application(models.Model):
         except IntegrityError:
             application.resume.delete(save=False)
             raise AlreadyApplied(cls.objects.get(listing=listing, student=student)) from None
+        except BaseException:
+            # Not saved (the database went away, say): keep no copy of the résumé either.
+            application.resume.delete(save=False)
+            raise
         return application
 
     # --- Transitions ------------------------------------------------------------------------

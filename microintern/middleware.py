@@ -1,0 +1,48 @@
+"""Site-wide middleware: a database outage answers a clean 503 page instead of a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a client is asked to wait: about as long as a database restart or failover takes.
+RETRY_AFTER = 30
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn a lost or refused database connection into 503 with Retry-After.
+
+    A restart of PostgreSQL closes every connection: the request that was using one gets
+    InterfaceError or OperationalError, and so does every request until the server accepts
+    connections again. That is not a bug in the page, so the person gets a page saying "back
+    in a moment" and clients and proxies get the status that tells them to retry. The
+    transaction of the failed request was rolled back whole (atomic blocks undo on error), and
+    Django opens a new connection on the next request, so the site recovers by itself.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("Database unavailable for %s %s: %s", request.method, request.path, exception)
+        return database_unavailable()
+
+
+def database_unavailable() -> HttpResponse:
+    """The 503 page: rendered without context processors, which would query the database."""
+    body = loader.get_template("503.html").render({"retry_after": RETRY_AFTER})
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    # Never cached by a proxy or the browser: the next try must reach the site.
+    response["Cache-Control"] = "no-store"
+    return response
