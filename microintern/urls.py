@@ -10,6 +10,8 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("health/", views.health, name="health"),
     path("", include("applications.urls")),
+    # Before listings.urls, whose listing pattern would take "searches" for a slug.
+    path("listings/searches/", include("listings.search_urls")),
     path("", include("listings.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
