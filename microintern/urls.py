@@ -13,6 +13,7 @@ urlpatterns = [
     # Before listings.urls, whose listing pattern would take "searches" for a slug.
     path("listings/searches/", include("listings.search_urls")),
     path("", include("listings.urls")),
+    path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("files/", include("applications.document_urls")),
