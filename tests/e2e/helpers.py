@@ -1,0 +1,164 @@
+"""What the journeys do again and again: check a page's accessibility and reflow, sign in."""
+
+from __future__ import annotations
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+# WCAG 2.0, 2.1 and 2.2, levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+# Rules we accept as failing, each limited to some pages and some part of them, with the
+# reason. Everything not listed here must pass on every page checked. Each entry:
+#   rule id: [(path pattern, container, reason)]
+# path pattern: a regular expression matched against the page's path; container: a CSS
+# selector. An exception covers a violation only when every failing element is inside a
+# matching container.
+ADMIN = r"^/(staff|employer)/"
+ACCEPTED = {
+    "link-in-text-block": [
+        (
+            ADMIN,
+            ".breadcrumbs",
+            "Django admin's breadcrumb trail (admin/css/base.css) tells its links from the "
+            "“›” separators by colour alone. It is navigation, not running text, and the "
+            "style is Django's own.",
+        ),
+    ],
+    "aria-prohibited-attr": [
+        (
+            ADMIN,
+            ".selector",
+            "Django admin's two-list picker (filter_horizontal, admin/js/SelectFilter2.js) "
+            "puts aria-label on a plain <span> search icon. The icon is decorative; the "
+            "search box next to it has its own label.",
+        ),
+    ],
+    "target-size": [
+        (
+            ADMIN,
+            "#changelist-filter",
+            "Django admin's list filters (admin/css/changelists.css) are one-line links "
+            "about 20 px apart, so axe finds them just under the 24 px spacing of WCAG "
+            "2.5.8 depending on font metrics. The style is Django's own.",
+        ),
+    ],
+}
+
+_axe = Axe()
+
+# True when the element axe points at sits inside the container.
+_INSIDE = """([target, container]) => {
+  const element = document.querySelector(target);
+  return Boolean(element && element.closest(container));
+}"""
+
+
+def _selector(node: dict) -> str:
+    return " ".join(str(part) for part in node["target"])
+
+
+def accepted(page: Page, violation: dict, path: str) -> str | None:
+    """The documented reason a violation may stand on this page, if there is one."""
+    for path_pattern, container, reason in ACCEPTED.get(violation["id"], []):
+        if re.search(path_pattern, path) and all(
+            len(node["target"]) == 1 and page.evaluate(_INSIDE, [str(node["target"][0]), container])
+            for node in violation["nodes"]
+        ):
+            return reason
+    return None
+
+
+def check_accessibility(page: Page) -> None:
+    """axe-core with the WCAG 2.x A and AA rules finds nothing on the page as it is now."""
+    problems = getattr(page.context, "e2e_problems", None)
+    if problems is not None:
+        problems.quiet = True
+    try:
+        results = _axe.run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                "resultTypes": ["violations"],
+            },
+        )
+        # Let the events axe caused arrive while they are still ignored.
+        page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 50))")
+    finally:
+        if problems is not None:
+            problems.quiet = False
+    path = re.sub(r"^https?://[^/]+", "", page.url)
+    problems = []
+    for violation in results.response["violations"]:
+        if accepted(page, violation, path):
+            continue
+        targets = "; ".join(_selector(node) for node in violation["nodes"][:5])
+        problems.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} "
+            f"[{len(violation['nodes'])} element(s): {targets}]"
+        )
+    assert not problems, f"Accessibility violations on {path}:\n" + "\n".join(problems)
+
+
+def check_reflow(page: Page, width: int = 320) -> None:
+    """At `width` CSS pixels the page needs no horizontal scrolling (WCAG 1.4.10)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 640})
+    try:
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            culprits = page.evaluate(
+                """(width) => [...document.querySelectorAll('body *')]
+                    .filter((el) => el.getBoundingClientRect().right > width + 1)
+                    .slice(0, 5)
+                    .map((el) => el.tagName.toLowerCase()
+                        + (el.id ? '#' + el.id : '')
+                        + (el.className && typeof el.className === 'string'
+                            ? '.' + el.className.trim().split(/\\s+/).join('.') : ''))""",
+                width,
+            )
+            raise AssertionError(
+                f"{page.url} is {scroll_width}px wide at {width}px; too wide: {culprits}"
+            )
+    finally:
+        page.set_viewport_size(size)
+
+
+def check_page(page: Page, *, reflow: bool = True) -> None:
+    """The checks every page in the journeys gets: accessibility, and reflow at 320 px."""
+    check_accessibility(page)
+    if reflow:
+        check_reflow(page)
+
+
+def check_admin_page(page: Page) -> None:
+    """The employer and staff sites (Django's admin): accessibility.
+
+    Reflow at 320 px is not checked there: their lists are data tables, which WCAG 1.4.10
+    exempts as content that needs a two-dimensional layout, and the admin is a desk tool.
+    """
+    check_accessibility(page)
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    """From wherever the page is, use the header's "Sign in" link and sign in."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
+    fill_sign_in_form(page, email, password)
+
+
+def fill_sign_in_form(page: Page, email: str, password: str) -> None:
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    # Each role lands where its work is: the site, the employer site or the staff site.
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")
+    ).to_be_visible()
