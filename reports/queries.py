@@ -5,7 +5,7 @@ conditional aggregates (`Count(filter=Q(...))`), medians and percentiles are Pos
 `percentile_cont`, and groupings (weeks, industries, currencies) are `GROUP BY`s. Python
 only adds up grouped rows (at most weeks × industries), never one row per listing or
 application. `build_dashboard()` runs them all in one transaction: a constant number of
-queries (eleven, plus switching the JIT compiler off).
+queries (ten, plus switching the JIT compiler off).
 
 Periods are whole days in the site's time zone (UTC): from the first day's midnight to the
 midnight after the last day.

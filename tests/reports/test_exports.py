@@ -409,6 +409,7 @@ def test_htmx_polls_get_the_progress_fragment_only(login, staff, program, small_
     content = response.content.decode()
     assert "<html" not in content
     assert 'id="export-progress"' in content
+    assert 'hx-select-oob="#export-meter,#export-actions"' in content
     assert "3 of 7 rows written (42%)" in content
     assert '<progress max="100" value="42"' in content
 

@@ -224,6 +224,19 @@ def test_chart_descriptions_say_what_the_chart_shows(login, staff, program):
 # --- Queries ------------------------------------------------------------------------------------------
 
 
+def test_the_figures_take_the_same_few_queries_at_any_size(program, django_assert_num_queries):
+    from reports.queries import Period, build_dashboard
+
+    period = Period.last_days(30)
+    # A savepoint and its release, the JIT switch, then ten aggregations.
+    with django_assert_num_queries(13):
+        build_dashboard(period)
+    ApplicationFactory.create_batch(10, status="completed", listing=program.listings["L2"])
+    ListingFactory.create_batch(5, published=True, industry=program.nonprofit)
+    with django_assert_num_queries(13):
+        build_dashboard(period)
+
+
 def _page_queries(client) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(DASHBOARD).status_code == 200
