@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,6 +13,13 @@ from django.template.loader import render_to_string
 from notifications.models import Notification, category_for
 
 logger = logging.getLogger(__name__)
+
+# After a failed hand-over to Celery, rows skip the broker for this long (seconds) and wait
+# for the sweep (every minute): a broker that hangs must cost one request its timeout, not
+# every request that sends an email.
+BROKER_RETRY_AFTER = 30.0
+# When the broker last failed, per broker URL (one per process; threads share it).
+_broker_down_until: dict[str, float] = {}
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -82,9 +90,20 @@ def enqueue_delivery(notification_id: int) -> None:
     """Hand a row to Celery; if the broker is down, the periodic sweep delivers it later."""
     from notifications.tasks import deliver_notification
 
+    app = deliver_notification.app
+    # Inline tasks (tests, CELERY_TASK_ALWAYS_EAGER) never touch a broker.
+    guarded = not app.conf.task_always_eager
+    broker = str(app.conf.broker_url)
+    if guarded and time.monotonic() < _broker_down_until.get(broker, 0.0):
+        logger.info(
+            "Broker unreachable moments ago; notification %s waits for the sweep.", notification_id
+        )
+        return
     try:
         deliver_notification.delay(notification_id)
     except Exception:  # the broker may be down in any number of ways; the row waits
+        if guarded:
+            _broker_down_until[broker] = time.monotonic() + BROKER_RETRY_AFTER
         logger.warning(
             "Could not queue notification %s; the sweep will send it.",
             notification_id,
