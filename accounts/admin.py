@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.models import (
     Membership,
@@ -154,6 +156,16 @@ class StudentProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "school", "program"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
+    # Private storage has no file URLs: the résumé leaves through the checked download view.
+    exclude = ["resume"]
+    readonly_fields = ["resume_file"]
+
+    @admin.display(description="résumé (PDF)")
+    def resume_file(self, profile: StudentProfile) -> str:
+        if not profile.resume:
+            return "No résumé uploaded."
+        url = reverse("documents:profile_resume", kwargs={"pk": profile.pk})
+        return format_html('<a href="{}">Download the résumé (PDF)</a>', url)
 
 
 # --- Employer site (/employer/) -------------------------------------------------------
