@@ -41,6 +41,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "kind",
+        "category",
         "to_email",
         "status",
         "attempts",
@@ -48,12 +49,25 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
         "short_error",
     ]
-    list_filter = [ProblemFilter, "status", "kind", "created_at"]
+    list_filter = [ProblemFilter, "status", "category", "kind", "created_at"]
     search_fields = ["to_email", "kind", "dedupe_key", "subject"]
     date_hierarchy = "created_at"
     actions = ["retry_selected"]
     fieldsets = [
-        (None, {"fields": ["kind", "to_email", "recipient", "subject", "link", "dedupe_key"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "category",
+                    "to_email",
+                    "recipient",
+                    "subject",
+                    "link",
+                    "dedupe_key",
+                ]
+            },
+        ),
         (
             "Delivery",
             {
@@ -72,6 +86,8 @@ class NotificationAdmin(admin.ModelAdmin):
         ("Message", {"fields": ["body_text", "body_html"]}),
     ]
     readonly_fields = [field for fieldset in fieldsets for field in fieldset[1]["fields"]]
+    # get_absolute_url opens the recipient's own copy, which staff cannot see.
+    view_on_site = False
 
     @admin.display(description="Last error")
     def short_error(self, notification: Notification) -> str:

@@ -223,3 +223,19 @@ def test_rows_without_a_recipient_are_always_sent(db):
     )
 
     assert deliver(row.pk) is True
+
+
+def test_staff_filter_the_outbox_by_category_and_see_skipped_rows(login, staff, student):
+    NotificationPreference.set(user=student, category=Category.REMINDERS, enabled=False)
+    skipped = _queue(student, "r9", "listings.deadline", Category.REMINDERS)
+    _queue(student, "u9", "applications.offered")
+    deliver(skipped.pk)
+    client = login(staff)
+
+    listed = client.get("/staff/notifications/notification/", {"category__exact": "reminders"})
+    change = client.get(reverse("admin:notifications_notification_change", args=[skipped.pk]))
+
+    assert [n.pk for n in listed.context["cl"].result_list] == [skipped.pk]
+    assert "Not emailed (turned off by the person)" in listed.content.decode()
+    assert change.status_code == 200
+    assert "View on site" not in change.content.decode()
