@@ -91,6 +91,11 @@ test: db ## Run every check: lint, format, migrations, deploy check, the pytest 
 	$(MAKE) --no-print-directory security
 	$(PY) -m pytest
 
+# The directory faults/ holds the scenarios, so the target must never count as up to date.
+.PHONY: faults
+faults: install ## Break Redis, PostgreSQL, a worker, beat and SMTP on purpose; count what is lost
+	$(PY) -m faults
+
 e2e: db ## Run the browser journeys only (pytest -m e2e)
 	$(PY) -m pytest -m e2e
 
