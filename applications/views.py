@@ -77,13 +77,14 @@ class ApplyView(LoginRequiredMixin, FormView):
         return super().get_context_data(listing=self.listing, profile=self.profile, **kwargs)
 
     def _is_limited(self, *, increment: bool) -> bool:
-        return is_ratelimited(
-            self.request,
-            group="apply",
-            key="user",
-            rate=settings.APPLY_RATE_LIMIT,
-            increment=increment,
-        )
+        """Per student, and per network address (many accounts from one place)."""
+        limits = [("user", settings.APPLY_RATE_LIMIT), ("ip", settings.APPLY_ADDRESS_RATE_LIMIT)]
+        # Every counter moves on each application, so the list is built whole before any().
+        limited = [
+            is_ratelimited(self.request, group="apply", key=key, rate=rate, increment=increment)
+            for key, rate in limits
+        ]
+        return any(limited)
 
     def _rate_limited(self, form: ApplyForm) -> HttpResponse:
         context = self.get_context_data(form=form, rate_limited=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
@@ -15,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
+from django_ratelimit.core import is_ratelimited
 
 from accounts.models import Organization
 from listings import jsonld
@@ -247,6 +249,24 @@ class ListingReportView(LoginRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(listing=self.listing, **kwargs)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        limits = [("user", settings.REPORT_RATE_LIMIT), ("ip", settings.REPORT_ADDRESS_RATE_LIMIT)]
+        # Every counter moves on each report, per person and per network address.
+        limited = [
+            is_ratelimited(request, group="listing_report", key=key, rate=rate, increment=True)
+            for key, rate in limits
+        ]
+        if any(limited):
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(
+                None,
+                "You have sent several reports in a short time. "
+                "Wait a little, then send this one again.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: ListingReportForm) -> HttpResponse:
         ListingReport.file(

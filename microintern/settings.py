@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so that static files carry it too.
+    "microintern.middleware.CrossOriginResourcePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A lost database answers a clean 503 page with Retry-After, not a 500.
     "microintern.middleware.DatabaseUnavailableMiddleware",
@@ -204,6 +206,9 @@ FREE_EMAIL_DOMAINS = env.list(
 MIN_HOURLY_RATE = env.int("MIN_HOURLY_RATE", default=20)
 # Above this hourly rate a student project is flagged as implausible (a scam signal).
 IMPLAUSIBLE_HOURLY_RATE = env.int("IMPLAUSIBLE_HOURLY_RATE", default=150)
+# Listing reports one person, and one network address, may send (django-ratelimit rates).
+REPORT_RATE_LIMIT = env("REPORT_RATE_LIMIT", default="10/h")
+REPORT_ADDRESS_RATE_LIMIT = env("REPORT_ADDRESS_RATE_LIMIT", default="30/h")
 
 # --- Applications ------------------------------------------------------------------
 
@@ -215,6 +220,8 @@ FEEDBACK_WINDOW_DAYS = env.int("FEEDBACK_WINDOW_DAYS", default=14)
 FEEDBACK_EDIT_DAYS = env.int("FEEDBACK_EDIT_DAYS", default=7)
 # Applications one student may send (django-ratelimit rate).
 APPLY_RATE_LIMIT = env("APPLY_RATE_LIMIT", default="10/h")
+# Applications sent from one network address: generous, since a campus shares one.
+APPLY_ADDRESS_RATE_LIMIT = env("APPLY_ADDRESS_RATE_LIMIT", default="60/h")
 
 # --- Reports ---------------------------------------------------------------------------
 
