@@ -162,3 +162,69 @@ def sign_out(page: Page) -> None:
     expect(
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")
     ).to_be_visible()
+
+
+# --- Keyboard ---------------------------------------------------------------------------------
+
+# What has focus, whether its focus indicator shows, and whether anything covers it.
+_FOCUS_STATE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  const ring = Boolean(style.boxShadow && style.boxShadow !== "none");
+  const rect = el.getBoundingClientRect();
+  const inView = rect.width > 0 && rect.height > 0 && rect.bottom > 0
+    && rect.top < innerHeight && rect.right > 0 && rect.left < innerWidth;
+  let covered = null;
+  if (inView) {
+    const x = Math.min(Math.max(rect.left + rect.width / 2, 0), innerWidth - 1);
+    const y = Math.min(Math.max(rect.top + Math.min(rect.height / 2, 12), 0), innerHeight - 1);
+    const top = document.elementFromPoint(x, y);
+    const mine = (node) => node && (node === el || el.contains(node)
+      || [...(el.labels || [])].some((label) => label.contains(node)));
+    covered = mine(top) ? null : (top ? top.tagName.toLowerCase() + (top.className ? "." + top.className : "") : "nothing");
+  }
+  const label = el.labels && el.labels.length ? el.labels[0].innerText : "";
+  const name = (el.getAttribute("aria-label") || label || el.innerText || el.value || el.name || "").trim();
+  return {
+    tag: el.tagName.toLowerCase(),
+    type: el.getAttribute("type") || "",
+    name: name.replace(/\\s+/g, " "),
+    visible: outline || ring,
+    inView,
+    covered,
+  };
+}"""
+
+
+def focused(page: Page) -> dict | None:
+    """The focused element, checked: its focus indicator shows and nothing hides it."""
+    state = page.evaluate(_FOCUS_STATE)
+    if state is None:
+        return None
+    where = f"{state['tag']} “{state['name'][:60]}” on {page.url}"
+    assert state["inView"], f"Focus is off screen: {where}"
+    assert state["visible"], f"Focus is not visible on {where}"
+    assert state["covered"] is None, f"Focus on {where} is hidden behind {state['covered']}"
+    return state
+
+
+def press_until(page: Page, key: str, name: str | re.Pattern, *, limit: int = 80) -> dict:
+    """Press `key` (Tab or Shift+Tab) until the focused element's name matches `name`.
+
+    Every element focused on the way must show its focus and be uncovered.
+    """
+    pattern = name if isinstance(name, re.Pattern) else re.compile(re.escape(name))
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        state = focused(page)
+        if state is None:
+            continue
+        if pattern.search(state["name"]):
+            return state
+        seen.append(state["name"][:40])
+    raise AssertionError(
+        f"{key} never reached {pattern.pattern!r} on {page.url}; went through {seen}"
+    )
