@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts.sites import employer_site
 from applications.portfolio import PortfolioView
+from applications.privacy import AccountDeleteView, StudentDataExportView
 from listings.views import HomeView
 from microintern import views
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/data/", StudentDataExportView.as_view(), name="privacy_data"),
+    path("accounts/delete/", AccountDeleteView.as_view(), name="privacy_delete"),
     path("accounts/", include("allauth.urls")),
     path("files/", include("applications.document_urls")),
     path("students/<slug:handle>/", PortfolioView.as_view(), name="portfolio"),
