@@ -250,13 +250,21 @@ class Process:
 class Stack:
     """Everything one fault run uses; `close()` stops and removes all of it."""
 
-    def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="microintern-faults-"))
+    def __init__(
+        self,
+        *,
+        pg_port: int = PG_PORT,
+        redis_port: int = REDIS_PORT,
+        web_port: int = WEB_PORT,
+        prefix: str = "microintern-faults-",
+    ) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         os.chmod(self.root, 0o755)  # noqa: S103 - PostgreSQL's user must reach its folder
         self.logs = self.root / "logs"
         self.logs.mkdir()
-        self.postgres = Postgres(self.root / "pg")
-        self.redis = Redis(self.root / "redis")
+        self.postgres = Postgres(self.root / "pg", pg_port)
+        self.redis = Redis(self.root / "redis", redis_port)
+        self.web_port = web_port
         self.sink = Sink()
         self.smtp_port = free_port()
         self.processes: list[Process] = []
@@ -272,11 +280,14 @@ class Stack:
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "SITE_URL": f"http://127.0.0.1:{WEB_PORT}",
+            "SITE_URL": f"http://127.0.0.1:{web_port}",
             "MEDIA_ROOT": str(self.root / "media"),
             "LOG_LEVEL": "WARNING",
             "CELERY_SKIP_CHECKS": "1",
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            # Every simulated student comes from 127.0.0.1: the per-address limit on applying
+            # (meant for one campus network) would stop them; the per-person limit stays.
+            "APPLY_ADDRESS_RATE_LIMIT": "100000/h",
         }
 
     def start(self) -> None:
@@ -294,16 +305,17 @@ class Stack:
         return process
 
     def web(self) -> Process:
-        """gunicorn with the production settings and gunicorn.conf.py, on WEB_PORT."""
-        if not port_is_free(WEB_PORT):
-            raise SystemExit(f"Port {WEB_PORT} is taken; set FAULTS_WEB_PORT to a free one.")
+        """gunicorn with the production settings and gunicorn.conf.py, on web_port."""
+        port = self.web_port
+        if not port_is_free(port):
+            raise SystemExit(f"Port {port} is taken; set FAULTS_WEB_PORT to a free one.")
         process = self.spawn(
             "gunicorn",
             [str(BIN / "gunicorn"), "microintern.wsgi", "-c", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{WEB_PORT}"],
+             "--bind", f"127.0.0.1:{port}"],
         )  # fmt: skip
         wait_until(
-            lambda: not port_is_free(WEB_PORT) or not process.alive(),
+            lambda: not port_is_free(port) or not process.alive(),
             timeout=60,
             what="gunicorn listening",
         )
@@ -346,8 +358,15 @@ class Stack:
         return Notification.objects.aggregate(newest=Max("pk"))["newest"] or 0
 
     def reset(self) -> None:
-        """Between scenarios: stop the site's processes, empty the queue, reset the sink."""
+        """Between scenarios: stop the site's processes, send what the last one left in the
+        outbox, empty the queue and reset the sink: each scenario counts only its own mail."""
+        from notifications.delivery import deliver_due
+
         self.stop_processes()
+        if not self.postgres.running():
+            self.postgres.start()
+        self.sink.reset()
+        deliver_due(limit=None)
         self.sink.reset()
         if self.redis.process is None:
             self.redis.start()
@@ -357,8 +376,6 @@ class Stack:
             capture_output=True,
             timeout=10,
         )
-        if not self.postgres.running():
-            self.postgres.start()
 
     def stop_processes(self) -> None:
         for process in reversed(self.processes):
