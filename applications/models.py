@@ -145,7 +145,7 @@ class Application(models.Model):
     offer_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     work_submitted_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     work_links = models.JSONField(default=list, blank=True)
     work_note = models.TextField(max_length=3000, blank=True)
     #: The employer's latest words to the student (not selected, revision, incomplete).
