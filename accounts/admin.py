@@ -156,6 +156,7 @@ class StudentProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "school", "program"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     # Private storage has no file URLs: the résumé leaves through the checked download view.
     exclude = ["resume"]
     readonly_fields = ["resume_file"]

@@ -498,6 +498,12 @@ TABLE: list[Row] = [
 OPTIONAL = {"bench-floor": r("bench-floor", GET, every(200))}
 
 
+def routed_rows() -> list[Row]:
+    """The table, plus the optional rows whose URL is routed in this configuration."""
+    names = {route.name for route in routes()}
+    return TABLE + [row for name, row in OPTIONAL.items() if name in names]
+
+
 # --- The URL configuration ----------------------------------------------------------------
 
 

@@ -13,9 +13,9 @@ from tests.security.matrix import (
     ROLES,
     TABLE,
     UNNAMED_ADMIN_VIEWS,
-    build_world,
     expand,
     fetch,
+    routed_rows,
     routes,
 )
 
@@ -23,25 +23,8 @@ pytestmark = pytest.mark.django_db
 
 #: Outcomes after which nothing of the object may show (a 403 is for a role, not an object).
 REFUSALS = {LOGIN, MISSING, 404, 405}
-#: role -> [(row label, response)], for the header checks in test_static_checks.py.
+#: role -> [(row label, status, headers)] of every response, for test_static_checks.py.
 SEEN: dict[str, list] = {}
-
-
-@pytest.fixture
-def world(student, other_student, employer, other_employer, suspended_employer, staff):
-    return build_world(
-        student=student,
-        other_student=other_student,
-        employer=employer,
-        other_employer=other_employer,
-        suspended_employer=suspended_employer,
-        staff=staff,
-    )
-
-
-def routed_rows() -> list:
-    names = {route.name for route in routes()}
-    return TABLE + [row for name, row in OPTIONAL.items() if name in names]
 
 
 def test_every_url_is_in_the_table():
@@ -76,7 +59,9 @@ def test_permission_matrix(request, client, world, role):
     for row in routed_rows():
         expected = expand(row.expected[column], world)
         result = fetch(client, row, world)
-        seen += [(row.label, response) for response in result.responses]
+        seen += [
+            (row.label, response.status_code, response.headers) for response in result.responses
+        ]
         if result.outcome != expected:
             failures.append(
                 f"{row.label} {row.url(world)}: expected {expected}, got {result.outcome}"
