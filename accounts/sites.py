@@ -14,6 +14,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
+def remember_on_request(request: HttpRequest, name: str, check) -> bool:
+    """An admin page asks for permission dozens of times; the answer holds for the request."""
+    if not hasattr(request, name):
+        setattr(request, name, bool(check()))
+    return getattr(request, name)
+
+
 class SiteLoginMixin:
     """Send people to the site's one sign-in page instead of the admin's own login form.
 
@@ -44,8 +51,12 @@ class StaffAdminSite(SiteLoginMixin, admin.AdminSite):
     index_title = "Career center"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        """Staff flag, plus the Career center group unless superuser."""
-        return bool(getattr(request.user, "is_career_staff", False))
+        """Staff flag, plus the Career center group unless superuser (checked once a request)."""
+        return remember_on_request(
+            request,
+            "_staff_site_permission",
+            lambda: getattr(request.user, "is_career_staff", False),
+        )
 
 
 class EmployerAdminSite(SiteLoginMixin, admin.AdminSite):
@@ -57,8 +68,12 @@ class EmployerAdminSite(SiteLoginMixin, admin.AdminSite):
     site_url = "/"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        """Only active members of an organization that is not suspended."""
-        return bool(getattr(request.user, "is_employer", False))
+        """Only active members of an organization that is not suspended (checked once a request)."""
+        return remember_on_request(
+            request,
+            "_employer_site_permission",
+            lambda: getattr(request.user, "is_employer", False),
+        )
 
     def get_urls(self):
         # The admin's /r/<content type>/<id>/ shortcut redirects to any object's public

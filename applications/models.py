@@ -320,7 +320,7 @@ class Application(models.Model):
             )
             if current not in allowed_from:
                 raise ValidationError(
-                    f"This application is {self.Status(current).label.lower()}; "
+                    f"This application {STATE_PHRASES.get(current, 'is ' + current)}; "
                     f"it cannot be {VERBS.get(to, to)} now."
                 )
             self.status = to
@@ -533,6 +533,23 @@ class Application(models.Model):
                 dedupe_key=f"applications.{kind}:{event.pk}:{person.pk}",
             )
 
+
+# How to say where an application stands, in a sentence ("This application ...").
+STATE_PHRASES = {
+    "submitted": "is waiting to be read",
+    "viewed": "has been read and waits for a decision",
+    "shortlisted": "is on the shortlist",
+    "offered": "has an open offer",
+    "accepted": "is an accepted engagement",
+    "declined": "was declined by the student",
+    "offer_expired": "has an expired offer",
+    "work_submitted": "has work waiting for review",
+    "revision_requested": "is waiting for a revised version",
+    "completed": "is completed",
+    "incomplete": "ended without completion",
+    "not_selected": "was not selected",
+    "withdrawn": "was withdrawn",
+}
 
 VERBS = {
     "viewed": "marked viewed",
