@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
+from accounts.admin_history import EmployerHistoryMixin, HistoryInline
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
 from applications.models import Application, ApplicationEvent, Feedback
@@ -33,16 +34,6 @@ from listings.models import Listing
 Status = Application.Status
 
 EMPTY = "—"
-
-
-def status_label(value: str) -> str:
-    """A status value in words ("" is a new application)."""
-    if not value:
-        return "New"
-    try:
-        return str(Status(value).label)
-    except ValueError:
-        return value
 
 
 def paragraphs(text: str) -> str:
@@ -214,62 +205,29 @@ EMPLOYER_STEPS = {
 # --- Event history, read-only ----------------------------------------------------------------
 
 
-class ApplicationEventInline(admin.TabularInline):
+class ApplicationEventInline(HistoryInline):
     """An application's history: who moved it from which state to which, with their words."""
 
     model = ApplicationEvent
+    status_choices = Status
     template = "admin/applications/application/events_inline.html"
-    extra = 0
-    can_delete = False
-    verbose_name = "event"
-    verbose_name_plural = "history"
     fields = ["created_at", "actor_name", "from_label", "to_label", "note"]
     readonly_fields = fields
     ordering = ["created_at", "pk"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor", "application")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.display(description="by")
-    def actor_name(self, event: ApplicationEvent) -> str:
-        if event.actor is None:
-            return "MicroIntern (automatic)"
-        return str(event.actor)
-
-    @admin.display(description="from")
-    def from_label(self, event: ApplicationEvent) -> str:
-        return status_label(event.from_status)
-
-    @admin.display(description="to")
-    def to_label(self, event: ApplicationEvent) -> str:
-        return status_label(event.to_status)
+        return super().get_queryset(request).select_related("application")
 
 
-class EmployerApplicationEventInline(ApplicationEventInline):
-    """The same history for the organization: people by name, staff as the career center."""
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.admin_site.has_permission(request)
+class EmployerApplicationEventInline(EmployerHistoryMixin, ApplicationEventInline):
+    """The same history for the organization: the student named as such, staff as the career center."""
 
     @admin.display(description="by")
     def actor_name(self, event: ApplicationEvent) -> str:
         actor = event.actor
-        if actor is None:
-            return "MicroIntern (automatic)"
-        if actor.pk == event.application.student_id:
+        if actor is not None and actor.pk == event.application.student_id:
             return f"{actor.display_name} (student)"
-        if actor.is_staff:
-            return "Career center"
-        return actor.display_name
+        return super().actor_name(event)
 
 
 # --- Employer site (/employer/) --------------------------------------------------------------

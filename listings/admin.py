@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from accounts.admin import OrganizationAdmin
+from accounts.admin_history import EmployerHistoryMixin, HistoryInline
 from accounts.models import Organization
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from listings.admin_forms import EmployerListingForm, TransitionForm
@@ -292,60 +293,26 @@ class ListingStepsMixin:
 # --- Event history, read-only ------------------------------------------------------------
 
 
-class ListingEventInline(admin.TabularInline):
+class ListingEventInline(HistoryInline):
     """A listing's history: who moved it from which state to which, why and when."""
 
     model = ListingEvent
-    extra = 0
-    can_delete = False
-    verbose_name = "event"
-    verbose_name_plural = "history"
+    status_choices = Status
     fields = ["created_at", "actor_name", "from_label", "to_label", "reason_label", "note"]
     readonly_fields = fields
     ordering = ["-created_at", "-pk"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.display(description="by")
     def actor_name(self, event: ListingEvent) -> str:
         return event.actor_display
-
-    @admin.display(description="from")
-    def from_label(self, event: ListingEvent) -> str:
-        return status_label(event.from_status)
-
-    @admin.display(description="to")
-    def to_label(self, event: ListingEvent) -> str:
-        return status_label(event.to_status)
 
     @admin.display(description="reason")
     def reason_label(self, event: ListingEvent) -> str:
         return reason_label(event.reason)
 
 
-class EmployerListingEventInline(ListingEventInline):
+class EmployerListingEventInline(EmployerHistoryMixin, ListingEventInline):
     """The same history for the organization; staff appear as the career center."""
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.admin_site.has_permission(request)
-
-    @admin.display(description="by")
-    def actor_name(self, event: ListingEvent) -> str:
-        if event.actor is None:
-            return "MicroIntern (automatic)"
-        if event.actor.is_staff:
-            return "Career center"
-        return event.actor.display_name
 
 
 # --- Employer site (/employer/) -----------------------------------------------------------
