@@ -387,3 +387,8 @@ LOGGING = {
 }
 
 ADMINS = [("MicroIntern", a) for a in env.list("ADMIN_EMAILS", default=[])]
+
+# --- Benchmark ---------------------------------------------------------------------------
+
+# Routes /bench/floor/, the trivial page `make bench` measures every page against. Off in production.
+BENCHMARK_FLOOR = env.bool("BENCHMARK_FLOOR", default=False)

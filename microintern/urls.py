@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,7 +6,7 @@ from accounts.sites import employer_site
 from applications.portfolio import PortfolioView
 from applications.privacy import AccountDeleteView, StudentDataExportView
 from listings.views import HomeView
-from microintern import views
+from microintern import bench_views, views
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -26,6 +27,10 @@ urlpatterns = [
     path("staff/", admin.site.urls),
     path("employer/", employer_site.urls),
 ]
+
+if settings.BENCHMARK_FLOOR:
+    # The page `make bench` measures every other page against (see bench/).
+    urlpatterns.append(path("bench/floor/", bench_views.floor, name="bench-floor"))
 
 handler403 = "microintern.views.permission_denied"
 handler404 = "microintern.views.page_not_found"
