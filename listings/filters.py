@@ -21,6 +21,11 @@ SORT_CHOICES = [
     (SORT_RELEVANCE, "Best match (with a search)"),
 ]
 
+#: A search ranks its newest matches only, this many: ranking reads each match's whole search
+#: document, and a common word matches most listings, so ranking them all would cost more the
+#: more listings there are. Searches with fewer matches (nearly all) are ranked entirely.
+RANK_WINDOW = 1000
+
 # Ties are broken by primary key so that pages never overlap or skip a listing.
 ORDERINGS = {
     SORT_RELEVANCE: ["-rank", "-published_at", "-pk"],
@@ -94,9 +99,11 @@ class ListingFilter(django_filters.FilterSet):
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
-        return queryset.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query)
-        )
+        matches = queryset.filter(search_vector=query)
+        if self.sort_key != SORT_RELEVANCE:
+            return matches
+        newest = matches.order_by(*ORDERINGS[SORT_NEWEST]).values("pk")[:RANK_WINDOW]
+        return queryset.filter(pk__in=newest).annotate(rank=SearchRank(F("search_vector"), query))
 
     def with_any_skill(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:
@@ -110,7 +117,13 @@ class ListingFilter(django_filters.FilterSet):
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
+        # The search goes last, so that its window holds the newest matches of every filter.
+        cleaned = self.form.cleaned_data
+        for name, value in cleaned.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        if cleaned.get("q"):
+            queryset = self.filters["q"].filter(queryset, cleaned["q"])
         return queryset.order_by(*ORDERINGS[self.sort_key])
 
     @property

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -26,6 +27,31 @@ from listings.models import Listing, ListingReport, SavedListing
 
 #: How many open listings the home page shows.
 FEATURED_COUNT = 6
+#: Results a list counts and pages through at most (50 pages of 20): counting or skipping
+#: further would cost more the more listings there are, and nobody reads page 51.
+RESULTS_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `cap` results: a constant cost whatever the table size."""
+
+    def __init__(self, *args, cap: int, **kwargs) -> None:
+        self.cap = cap
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def _counted(self) -> int:
+        # COUNT over a LIMIT subquery: PostgreSQL stops after cap + 1 rows.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        """True when there are more results than the paginator shows."""
+        return self._counted > self.cap
 
 
 class HomeView(TemplateView):
@@ -70,9 +96,12 @@ class ListingListView(FilterView):
     def get_template_names(self) -> list[str]:
         return [self.partial_template_name if self.is_partial else self.template_name]
 
+    def get_paginator(self, queryset, per_page, **kwargs) -> CappedPaginator:
+        return CappedPaginator(queryset, per_page, cap=RESULTS_CAP, **kwargs)
+
     def paginate_queryset(self, queryset, page_size):
         # A page past the end shows the last page, a malformed one the first, each with a note.
-        paginator: Paginator = self.get_paginator(queryset, page_size)
+        paginator: CappedPaginator = self.get_paginator(queryset, page_size)
         requested = self.request.GET.get("page")
         page = paginator.get_page(requested)
         if requested is not None:
@@ -81,10 +110,16 @@ class ListingListView(FilterView):
             except ValueError:
                 wanted = None
             if wanted != page.number:
-                self.notices.append(
-                    f"There is no page “{requested[:20]}” of these results; "
-                    f"showing page {page.number} of {paginator.num_pages}."
-                )
+                if wanted is not None and wanted > page.number and paginator.capped:
+                    self.notices.append(
+                        f"Only the first {paginator.cap:,} results can be browsed page by page; "
+                        f"showing page {page.number}. Narrow the search to see the others."
+                    )
+                else:
+                    self.notices.append(
+                        f"There is no page “{requested[:20]}” of these results; "
+                        f"showing page {page.number} of {paginator.num_pages}."
+                    )
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
