@@ -254,6 +254,8 @@ class Listing(models.Model):
             models.Index(fields=["status", "application_deadline"], name="listing_status_deadline"),
             models.Index(fields=["status", "-published_at"], name="listing_status_published"),
             models.Index(fields=["status", "hourly_rate"], name="listing_status_rate"),
+            # max(updated_at) is the version of the pages cached for visitors (listings.views).
+            models.Index(fields=["updated_at"], name="listing_updated"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(fee__gte=0), name="listing_fee_not_negative"),

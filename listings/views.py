@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,6 +37,9 @@ FEATURED_COUNT = 6
 #: Results a list counts and pages through at most (50 pages of 20): counting or skipping
 #: further would cost more the more listings there are, and nobody reads page 51.
 RESULTS_CAP = 1000
+#: Seconds a page rendered for a visitor may be served again to other visitors. Any change
+#: to a listing or an organization makes a fresh copy at once (see `listings_version`).
+VISITOR_CACHE_SECONDS = 60
 
 
 class CappedPaginator(Paginator):
@@ -54,6 +64,77 @@ class CappedPaginator(Paginator):
         return self._counted > self.cap
 
 
+def listings_version() -> str:
+    """A token that changes whenever a public listing page may change.
+
+    Every change to a listing goes through save() and moves its `updated_at`, and so does
+    every change of an organization's verification or name; both maxima are read from
+    indexes in one short query. What changes without them (a renamed skill) waits at most
+    VISITOR_CACHE_SECONDS. Open listings also change with the date.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table names come from the models, not from input.
+            f"SELECT (SELECT max(updated_at) FROM {Listing._meta.db_table}), "  # noqa: S608
+            f"(SELECT max(updated_at) FROM {Organization._meta.db_table})"
+        )
+        listing_time, organization_time = cursor.fetchone()
+    stamps = (t.timestamp() if t else 0 for t in (listing_time, organization_time))
+    return "-".join(f"{stamp:.6f}" for stamp in stamps) + f"-{timezone.localdate().isoformat()}"
+
+
+def _is_plain_visit(request: HttpRequest) -> bool:
+    """A signed-out GET with nothing pending for this person (no session, no messages)."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )
+
+
+class VisitorCacheMixin:
+    """Serve signed-out visitors a copy of the page rendered for another visitor.
+
+    Only pages that show a visitor nothing personal use it (no form with a CSRF token, no
+    messages): the copy is keyed by host, path and query string, htmx headers, the date and
+    `listings_version()`, so it is never older than the listings it shows. Signed-in people
+    and visitors with a session or pending messages always get a fresh page.
+    """
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _is_plain_visit(request):
+            response = super().dispatch(request, *args, **kwargs)
+        elif (content := cache.get(key := self.visitor_cache_key(request))) is not None:
+            response = HttpResponse(content)
+        else:
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code == 200 and isinstance(response, TemplateResponse):
+                response.add_post_render_callback(lambda rendered: self._keep(key, rendered))
+        # The page differs for signed-in people and for htmx requests of the results only.
+        patch_vary_headers(response, ["Cookie", "HX-Request", "HX-Target"])
+        return response
+
+    def visitor_cache_key(self, request: HttpRequest) -> str:
+        headers = request.headers
+        varies = "|".join(
+            [
+                request.get_host(),
+                request.get_full_path(),
+                headers.get("HX-Request", ""),
+                headers.get("HX-Target", ""),
+                headers.get("HX-History-Restore-Request", ""),
+            ]
+        )
+        digest = hashlib.sha256(varies.encode()).hexdigest()
+        return f"listings:visitor:{listings_version()}:{digest}"
+
+    @staticmethod
+    def _keep(key: str, response: HttpResponse) -> None:
+        # A response that sets a cookie (a CSRF token, a message) is personal: never shared.
+        if not response.cookies:
+            cache.set(key, response.content, VISITOR_CACHE_SECONDS)
+
+
 class HomeView(TemplateView):
     """The home page: what MicroIntern is, and where each kind of person starts."""
 
@@ -69,7 +150,7 @@ class HomeView(TemplateView):
         return context
 
 
-class ListingListView(FilterView):
+class ListingListView(VisitorCacheMixin, FilterView):
     """Browse and search open listings; filters live in the query string."""
 
     filterset_class = ListingFilter
@@ -124,9 +205,7 @@ class ListingListView(FilterView):
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.notices: list[str] = []
-        response = super().get(request, *args, **kwargs)
-        patch_vary_headers(response, ["HX-Request", "HX-Target"])
-        return response
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -147,7 +226,7 @@ class ListingListView(FilterView):
         return context
 
 
-class ListingDetailView(DetailView):
+class ListingDetailView(VisitorCacheMixin, DetailView):
     """Everything a student needs to decide; non-public listings only for their org and staff."""
 
     template_name = "listings/listing_detail.html"

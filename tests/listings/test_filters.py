@@ -113,7 +113,7 @@ def test_skills_filter_matches_any_chosen_skill_once(client):
     found = titles(client, {"skills": ["python", "figma"]})
     assert sorted(found) == ["Both", "Python only"]  # "Both" appears once
     response = client.get(URL, {"skills": ["python", "figma"]})
-    assert response.context["paginator"].count == 2
+    assert b"2 open projects match your filters." in response.content
     assert b"any of the skills" in response.content
 
 
