@@ -67,15 +67,15 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
+REPORTS = pytest.StashKey[dict]()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test item, so fixtures can tell a failed test."""
     outcome = yield
     report = outcome.get_result()
     item.stash.setdefault(REPORTS, {})[report.when] = report
-
-
-REPORTS = pytest.StashKey[dict]()
 
 
 def _failed(request: pytest.FixtureRequest) -> bool:
