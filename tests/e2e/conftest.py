@@ -134,18 +134,7 @@ def _site_url(settings, live_server):
 
 # Problems seen in the browser that are known bugs, each with where to fix it. A journey
 # passes despite them; remove an entry once its fix has landed.
-KNOWN_PROBLEMS = [
-    (
-        re.compile(
-            r"^console error on [^ ]*/listings/[^ ]* \([^ ]*/htmx[^ ]*\): htmx:(afterRequest|sendAbort), "
-        ),
-        "Browse form (templates/listings/listing_list.html): typing a search and pressing "
-        "“Show projects” fires `change` (the search box loses focus) and then `submit`; "
-        'hx-sync="this:replace" aborts the first request, and htmx 2 logs every aborted '
-        'request as a console error. hx-sync="this:queue last" keeps the behaviour '
-        "without aborting.",
-    ),
-]
+KNOWN_PROBLEMS: list[tuple[re.Pattern, str]] = []
 
 
 @dataclass
