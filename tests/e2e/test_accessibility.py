@@ -82,8 +82,12 @@ def test_student_account_pages(page, listing):
     page.get_by_role("link", name=re.compile("notifications are emailed to you")).click()
     check_page(page)
 
-    # The empty dashboard.
+    # The empty dashboard, and the page that deletes the account (not used here).
     main_nav(page, "My applications")
+    check_page(page)
+    main_nav(page, "My profile")
+    page.get_by_role("link", name="Delete your account").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_page(page)
 
 
