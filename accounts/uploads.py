@@ -13,6 +13,22 @@ from django.utils.deconstruct import deconstructible
 MAX_RESUME_BYTES = 5 * 1024 * 1024
 # Names in a PDF that make it run code or open other things when viewed.
 ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/AA")
+# The same names as the PDF reader sees them: PDF lets a name be spelled with #xx escapes
+# (/J#61vaScript) or sit in a compressed object stream, where the bytes above never show.
+ACTIVE_NAMES = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/OpenAction",
+        "/AA",
+        "/RichMedia",
+        "/SubmitForm",
+        "/ImportData",
+    }
+)
 
 
 @deconstructible
@@ -68,15 +84,47 @@ def validate_resume(upload) -> None:
             code="active_content",
         )
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         pages = len(reader.pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        active = _names_active_content(reader)
+    # A damaged or hostile file can make the parser fail in many ways (its own errors,
+    # limits it enforces, lookups on broken structures): each means "not a usable PDF".
+    except Exception as error:
         raise ValidationError(
             "This PDF could not be read; it may be damaged. Export it again and retry.",
             code="unreadable",
         ) from error
+    if active:
+        raise ValidationError(
+            "This PDF contains scripts or embedded actions, which we do not accept. "
+            "Export a plain PDF (for example with “Print to PDF”).",
+            code="active_content",
+        )
     if pages == 0:
         raise ValidationError("This PDF has no pages.", code="no_pages")
+
+
+def _names_active_content(reader) -> bool:
+    """True if any object reachable from the document's trailer uses an active name."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    pending, seen = [reader.trailer], set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, IndirectObject):
+            if (item.idnum, item.generation) in seen:
+                continue
+            seen.add((item.idnum, item.generation))
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            if ACTIVE_NAMES.intersection(item.keys()):
+                return True
+            # dict.values: the raw values, so that indirect ones are visited only once.
+            pending.extend(dict.values(item))
+        elif isinstance(item, ArrayObject):
+            pending.extend(list.__iter__(item))
+        elif isinstance(item, NameObject) and item in ACTIVE_NAMES:
+            return True
+    return False
