@@ -1,10 +1,13 @@
 """Site-wide middleware: a database outage answers a clean 503 page instead of a 500, and
-every response says which sites may embed it (Cross-Origin-Resource-Policy)."""
+every response says which sites may embed it (Cross-Origin-Resource-Policy). Also the
+client's address as the rate limits count it."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
@@ -63,3 +66,21 @@ class CrossOriginResourcePolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's network address, for django-ratelimit (RATELIMIT_IP_META_KEY).
+
+    Behind TRUSTED_PROXY_COUNT proxies that each append to X-Forwarded-For, the client is
+    that many entries from the right; entries further left were written by the client
+    itself and prove nothing. allauth counts the same way (ALLAUTH_TRUSTED_PROXY_COUNT).
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
+    if count and any(forwarded) and len(forwarded) >= count:
+        candidate = forwarded[-count]
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            logger.warning("X-Forwarded-For does not end with an address: %r", candidate)
+    return request.META.get("REMOTE_ADDR", "")

@@ -346,6 +346,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front of the site that each add the client's address to X-Forwarded-For
+# (0: clients connect directly). Limits per network address (sign-in, sign-up, password
+# reset, applying, reporting) must count the client, not the proxy, which everyone shares.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+RATELIMIT_IP_META_KEY = "microintern.middleware.client_address"
 
 # HTTPS redirect and HSTS are switched on by the deployment (SECURE_SSL_REDIRECT,
 # SECURE_HSTS_SECONDS) where TLS terminates; on plain http://localhost they cannot hold.

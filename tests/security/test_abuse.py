@@ -326,3 +326,60 @@ def test_application_and_report_limits_are_kept_in_redis(settings, login, studen
     assert report(client, second, 1).status_code == 429
     flush_redis()
     assert report(client, second, 1).status_code == 302
+
+
+# --- Behind a proxy -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    """Every request comes from the proxy's address; the client is in X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+
+def via_proxy(forwarded_for: str) -> dict:
+    return {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": forwarded_for}
+
+
+def test_behind_a_proxy_sign_in_limits_count_the_client_not_the_proxy(
+    client, password, behind_one_proxy
+):
+    for n in range(10):
+        client.post(
+            LOGIN_URL,
+            {"login": f"guess{n}@test.example", "password": "wrong-password-123"},
+            **via_proxy("198.51.100.7"),
+        )
+    victim = StudentFactory(email="victim@test.example")
+
+    # The client cannot shed its address by writing another one in front of it.
+    spoofed = client.post(
+        LOGIN_URL,
+        {"login": victim.email, "password": password},
+        **via_proxy("192.0.2.1, 198.51.100.7"),
+    )
+    assert TOO_MANY_LOGINS in spoofed.content.decode()
+    # Everyone else behind the same proxy still signs in.
+    client.post(
+        LOGIN_URL, {"login": victim.email, "password": password}, **via_proxy("198.51.100.8")
+    )
+    assert signed_in_as(client) == str(victim.pk)
+
+
+def test_behind_a_proxy_report_limits_count_the_client_not_the_proxy(
+    settings, client, behind_one_proxy
+):
+    settings.REPORT_ADDRESS_RATE_LIMIT = "1/h"
+    first, second, third = (ListingFactory(published=True) for _ in range(3))
+    client.force_login(StudentFactory(email="reporter@test.example"))
+    url = reverse("listings:report", kwargs={"slug": first.slug})
+    assert client.post(url, {"reason": "scam"}, **via_proxy("198.51.100.7")).status_code == 302
+
+    url = reverse("listings:report", kwargs={"slug": second.slug})
+    spoofed = client.post(url, {"reason": "scam"}, **via_proxy("192.0.2.9, 198.51.100.7"))
+    client.force_login(StudentFactory(email="neighbour@test.example"))
+    url = reverse("listings:report", kwargs={"slug": third.slug})
+    neighbour = client.post(url, {"reason": "scam"}, **via_proxy("198.51.100.8"))
+
+    assert spoofed.status_code == 429
+    assert neighbour.status_code == 302
