@@ -121,6 +121,9 @@ worker: install ## Run a Celery worker in the foreground
 beat: install ## Run the Celery beat scheduler in the foreground
 	$(BIN)/celery -A microintern beat -l info --schedule celerybeat-schedule
 
+bench: install ## Measure the pages at 10 000 and 100 000 listings (under 15 min; bench/results/)
+	$(PY) -m bench
+
 clean: ## Remove caches, collected static files and the beat schedule (keeps .venv)
 	rm -rf staticfiles .pytest_cache .ruff_cache test-results build
 	rm -f celerybeat-schedule*

@@ -1,0 +1,225 @@
+"""What `make bench` relies on: the floor page is off unless asked for, the pages it measures
+run a number of queries that does not grow with the data, the visitors' cache is never stale,
+and counting, paging and ranking stop at their caps."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from listings import filters, views
+from microintern.bench_views import floor
+from tests.factories import (
+    ApplicationFactory,
+    IndustryFactory,
+    ListingFactory,
+    OrganizationFactory,
+    SkillFactory,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+LIST_URL = reverse("listings:list")
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url: str, **extra) -> int:
+    """SQL queries of one fresh (not cached) request."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **extra)
+    assert response.status_code == 200
+    return len(captured)
+
+
+# --- The floor ----------------------------------------------------------------------------------
+
+
+def test_floor_page_is_not_routed_by_default(client, settings):
+    assert settings.BENCHMARK_FLOOR is False
+    assert client.get("/bench/floor/").status_code == 404
+
+
+def test_floor_page_is_routed_when_the_benchmark_asks_for_it():
+    code = "import django; django.setup(); from django.urls import reverse; print(reverse('bench-floor'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "BENCHMARK_FLOOR": "true",
+            "DJANGO_SETTINGS_MODULE": "microintern.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "/bench/floor/"
+
+
+def test_floor_page_touches_no_database(rf, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = floor(rf.get("/bench/floor/"))
+    assert response.status_code == 200
+
+
+# --- Queries per page, at two sizes -------------------------------------------------------------
+
+
+def _browse_data(count: int, industry, skills) -> None:
+    for index in range(count):
+        ListingFactory(
+            published=True,
+            industry=industry,
+            location_type="remote" if index % 3 else "onsite",
+            description="We need a student to analyse our **data** and write a short report.",
+            skills=skills,
+        )
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("L1", {}),
+        ("L2", {"industry": "software", "location_type": "remote", "page": "2"}),
+        ("S1", {"q": "seldom"}),
+        ("S2", {"q": "data"}),
+    ],
+)
+def test_browse_and_search_queries_do_not_grow_with_the_listings(client, page, query):
+    industry = IndustryFactory(name="Software", slug="software")
+    skills = [SkillFactory(name="Python"), SkillFactory(name="Excel")]
+    ListingFactory(published=True, title="A seldom seen project", industry=industry)
+    _browse_data(30, industry, skills)
+    at_thirty = queries(client, LIST_URL, data=query)
+    _browse_data(60, industry, skills)
+    at_ninety = queries(client, LIST_URL, data=query)
+    assert at_thirty == at_ninety
+    if page == "L1":
+        # cache version, capped count, the page, its skills, industry and skill choices
+        assert at_ninety <= 6
+
+
+def test_listing_detail_queries_do_not_grow(client):
+    few = ListingFactory(published=True, skills=[SkillFactory(name="Python")])
+    with_few = queries(client, few.get_absolute_url())
+    ListingFactory.create_batch(20, published=True)
+    many = ListingFactory(
+        published=True, skills=[SkillFactory(name=f"Skill {n}") for n in range(8)]
+    )
+    assert queries(client, many.get_absolute_url()) == with_few
+
+
+STATES = ["submitted", "viewed", "shortlisted", "offered", "accepted", "completed", "withdrawn"]
+
+
+def test_student_dashboard_queries_do_not_grow_with_applications(login, student):
+    client = login(student)
+    url = reverse("applications:list")
+
+    def apply(count: int) -> None:
+        for index in range(count):
+            ApplicationFactory(student=student, status=STATES[index % len(STATES)])
+
+    apply(5)
+    with_five = queries(client, url)
+    apply(45)
+    assert queries(client, url) == with_five
+
+
+# --- The visitors' cache ------------------------------------------------------------------------
+
+
+def test_a_visitor_gets_a_cached_copy_in_one_query(client, django_assert_num_queries):
+    ListingFactory(published=True, title="Catalogue the archive")
+    assert "Catalogue the archive" in client.get(LIST_URL).content.decode()
+    with django_assert_num_queries(1):
+        response = client.get(LIST_URL)
+    assert "Catalogue the archive" in response.content.decode()
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_closed_listing_leaves_the_cached_pages_at_once(client):
+    listing = ListingFactory(published=True, title="Catalogue the archive")
+    assert "Catalogue the archive" in client.get(LIST_URL).content.decode()
+    assert client.get(listing.get_absolute_url()).status_code == 200
+    listing.close(by=None)
+    assert "Catalogue the archive" not in client.get(LIST_URL).content.decode()
+    detail = client.get(listing.get_absolute_url()).content.decode()
+    assert "no longer accepting applications" in detail
+
+
+def test_a_suspended_organization_leaves_the_cached_pages_at_once(client, staff):
+    organization = OrganizationFactory(verified=True)
+    ListingFactory(published=True, organization=organization, title="Catalogue the archive")
+    assert "Catalogue the archive" in client.get(LIST_URL).content.decode()
+    organization.suspend(by=staff, note="Reported as a scam.")
+    assert "Catalogue the archive" not in client.get(LIST_URL).content.decode()
+
+
+def test_signed_in_people_never_get_a_visitors_copy(client, login, student):
+    listing = ListingFactory(published=True)
+    for url in (LIST_URL, listing.get_absolute_url()):
+        assert "Sign in" in client.get(url).content.decode()
+        content = login(student).get(url).content.decode()
+        assert "Sign out" in content
+        client.logout()
+
+
+def test_a_visitor_with_a_pending_message_gets_a_fresh_page(client):
+    ListingFactory(published=True)
+    client.get(LIST_URL)
+    client.cookies["messages"] = "pending"
+    with CaptureQueriesContext(connection) as captured:
+        client.get(LIST_URL)
+    assert len(captured) > 1
+
+
+def test_the_listing_page_holds_nothing_personal_for_visitors(client):
+    listing = ListingFactory(published=True)
+    response = client.get(listing.get_absolute_url())
+    content = response.content.decode()
+    assert "csrfmiddlewaretoken" not in content
+    assert not response.cookies
+    login = reverse("account_login")
+    assert f'href="{login}?next=%2Flistings%2F{listing.slug}%2F"' in content
+    assert "Save for later" in content
+
+
+# --- Caps ---------------------------------------------------------------------------------------
+
+
+def test_counting_and_paging_stop_at_the_cap(client, monkeypatch):
+    monkeypatch.setattr(views, "RESULTS_CAP", 40)
+    ListingFactory.create_batch(45, published=True)
+    response = client.get(LIST_URL)
+    assert response.context["paginator"].count == 40
+    assert response.context["paginator"].num_pages == 2
+    assert "More than 40 open projects." in response.content.decode()
+
+    past = client.get(LIST_URL, {"page": "3"})
+    assert past.context["page_obj"].number == 2
+    assert "Only the first 40 results can be browsed page by page" in past.content.decode()
+
+
+def test_a_search_ranks_its_newest_matches_after_every_other_filter(client, monkeypatch):
+    monkeypatch.setattr(filters, "RANK_WINDOW", 2)
+    software = IndustryFactory(name="Software", slug="software")
+    design = IndustryFactory(name="Design", slug="design")
+    older = [
+        ListingFactory(published=True, industry=software, title=f"Archive {n}") for n in range(3)
+    ]
+    for n in range(3):
+        ListingFactory(published=True, industry=design, title=f"Archive design {n}")
+
+    response = client.get(LIST_URL, {"q": "archive", "industry": "software"})
+    shown = {listing.pk for listing in response.context["listings"]}
+    # The two newest software matches, not the newer design ones the industry leaves out.
+    assert shown == {older[1].pk, older[2].pk}
