@@ -102,8 +102,11 @@ class ListingFilter(django_filters.FilterSet):
         matches = queryset.filter(search_vector=query)
         if self.sort_key != SORT_RELEVANCE:
             return matches
-        newest = matches.order_by(*ORDERINGS[SORT_NEWEST]).values("pk")[:RANK_WINDOW]
-        return queryset.filter(pk__in=newest).annotate(rank=SearchRank(F("search_vector"), query))
+        # Read once here, not as a subquery that the count and the page would each run again.
+        # One more than the window, so that the count can tell there are more matches.
+        newest = matches.order_by(*ORDERINGS[SORT_NEWEST]).values_list("pk", flat=True)
+        window = list(newest[: RANK_WINDOW + 1])
+        return queryset.filter(pk__in=window).annotate(rank=SearchRank(F("search_vector"), query))
 
     def with_any_skill(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:

@@ -214,12 +214,23 @@ def test_a_search_ranks_its_newest_matches_after_every_other_filter(client, monk
     software = IndustryFactory(name="Software", slug="software")
     design = IndustryFactory(name="Design", slug="design")
     older = [
-        ListingFactory(published=True, industry=software, title=f"Archive {n}") for n in range(3)
+        ListingFactory(published=True, industry=software, title=f"Archive {n}") for n in range(4)
     ]
     for n in range(3):
         ListingFactory(published=True, industry=design, title=f"Archive design {n}")
 
     response = client.get(LIST_URL, {"q": "archive", "industry": "software"})
     shown = {listing.pk for listing in response.context["listings"]}
-    # The two newest software matches, not the newer design ones the industry leaves out.
-    assert shown == {older[1].pk, older[2].pk}
+    # The newest software matches (the window and one more, to tell that there are more),
+    # not the newer design ones the industry leaves out.
+    assert shown == {older[1].pk, older[2].pk, older[3].pk}
+
+
+def test_a_search_with_more_matches_than_the_cap_says_so(client, monkeypatch):
+    monkeypatch.setattr(views, "RESULTS_CAP", 3)
+    monkeypatch.setattr(filters, "RANK_WINDOW", 3)
+    for n in range(5):
+        ListingFactory(published=True, title=f"Archive {n}")
+    response = client.get(LIST_URL, {"q": "archive"})
+    assert response.context["paginator"].count == 3
+    assert "More than 3 open projects match your filters." in response.content.decode()
