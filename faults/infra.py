@@ -291,6 +291,8 @@ class Stack:
         }
 
     def start(self) -> None:
+        if not port_is_free(self.web_port):
+            raise SystemExit(f"Port {self.web_port} is taken; choose another for the site.")
         self.postgres.create()
         self.redis.start()
         self._smtp = Controller(self.sink, hostname="127.0.0.1", port=self.smtp_port)

@@ -29,20 +29,40 @@ from faults.infra import ROOT, Stack, wait_until
 RESULTS = ROOT / "load" / "results"
 P95_LIMIT_MS = 500
 LISTINGS = int(os.environ.get("LOAD_LISTINGS", "1000"))
-STUDENTS = int(os.environ.get("LOAD_STUDENTS", "3000"))
+STUDENTS = int(os.environ.get("LOAD_STUDENTS", "6000"))
 RAMP = [
     int(r) for r in os.environ.get("LOAD_RAMP", "10,20,30,40,50,60,80,100,120,150,200").split(",")
 ]
 RAMP_SECONDS = int(os.environ.get("LOAD_RAMP_SECONDS", "20"))
 HOLD_SECONDS = int(os.environ.get("LOAD_HOLD_SECONDS", "300"))
+HOLD_TRIES = int(os.environ.get("LOAD_HOLD_TRIES", "3"))
 CONNECTIONS = int(os.environ.get("LOAD_CONNECTIONS", "128"))
 THREADS = 2
 
 
-def wrk(port: int, rate: int, seconds: int, data: Path) -> dict:
+class Students:
+    """Hands out each signed-in student once, across every wrk run."""
+
+    def __init__(self, students: list[tuple[str, str]]) -> None:
+        self.students = students
+        self.used = 0
+
+    def write(self, data: Path, rate: int, seconds: int) -> int:
+        """Put enough unused students for one run in students.txt; how many."""
+        wanted = int(rate * seconds * 0.05 * 1.5) + 20  # 5 % of the requests, and a margin
+        batch = self.students[self.used : self.used + wanted]
+        if len(batch) < wanted:
+            raise SystemExit(f"Out of students: raise LOAD_STUDENTS above {self.used + wanted}.")
+        self.used += len(batch)
+        (data / "students.txt").write_text("".join(f"{s} {c}\n" for s, c in batch))
+        return len(batch)
+
+
+def wrk(port: int, rate: int, seconds: int, data: Path, students: Students) -> dict:
     """One paced wrk run; its JSON summary plus the target and the achieved rate."""
     for stale in data.glob("applied-*.txt"):
-        stale.rename(stale.with_name(f"done-{time.monotonic_ns()}-{stale.name}"))
+        stale.unlink()
+    students.write(data, rate, seconds)
     # About one request a second per connection: enough connections for the slow moments, and
     # none idle long enough for gunicorn's keep-alive (5 s) to close it under wrk's feet.
     connections = min(CONNECTIONS, max(4, rate))
@@ -92,8 +112,8 @@ def show(label: str, run: dict) -> None:
     )
 
 
-def write_data(data: Path) -> int:
-    """The files mix.lua reads; the number of students."""
+def write_data(data: Path) -> Students:
+    """The files mix.lua reads (students.txt is written before each run)."""
     from faults.data import open_listing_paths
     from listings.models import Industry
     from load.students import signed_in_students
@@ -102,9 +122,7 @@ def write_data(data: Path) -> int:
     (data / "listings.txt").write_text("\n".join(open_listing_paths(limit=100_000)) + "\n")
     slugs = Industry.objects.values_list("slug", flat=True)
     (data / "industries.txt").write_text("\n".join(slugs) + "\n")
-    students = signed_in_students(STUDENTS)
-    (data / "students.txt").write_text("".join(f"{s} {c}\n" for s, c in students))
-    return len(students)
+    return Students(signed_in_students(STUDENTS))
 
 
 def check_applications(ids: list[int], result: dict) -> None:
@@ -139,7 +157,12 @@ def check_applications(ids: list[int], result: dict) -> None:
 
 def main() -> None:
     started = time.monotonic()
-    stack = Stack(pg_port=5441, redis_port=6393, web_port=8792, prefix="microintern-load-")
+    stack = Stack(
+        pg_port=int(os.environ.get("LOAD_PG_PORT", "5451")),
+        redis_port=int(os.environ.get("LOAD_REDIS_PORT", "6401")),
+        web_port=int(os.environ.get("LOAD_WEB_PORT", "18792")),
+        prefix="microintern-load-",
+    )
     result: dict = {"config": {"listings": LISTINGS, "students": STUDENTS, "wrk_threads": THREADS}}
     try:
         print(f"Preparing {LISTINGS} listings and {STUDENTS} students (own PostgreSQL, Redis)")
@@ -153,17 +176,17 @@ def main() -> None:
         from django.db import connection
 
         data = stack.root / "load-data"
-        write_data(data)
+        students = write_data(data)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         connection.close()
         stack.web()
         stack.worker()
         print(f"Ready in {time.monotonic() - started:.0f}s. Ramp, {RAMP_SECONDS}s a step:")
-        wrk(stack.web_port, RAMP[0], 10, data)  # warm-up: caches, connections, plans
+        wrk(stack.web_port, RAMP[0], 10, data, students)  # warm-up: caches, connections, plans
         ramp, best = [], None
         for rate in RAMP:
-            run = wrk(stack.web_port, rate, RAMP_SECONDS, data)
+            run = wrk(stack.web_port, rate, RAMP_SECONDS, data, students)
             ramp.append(run)
             show("ramp", run)
             if not passes(run):
@@ -171,16 +194,23 @@ def main() -> None:
             best = run
         if best is None:
             raise SystemExit("Not even the lowest rate of the ramp held; lower LOAD_RAMP.")
-        rate = best["target_rps"]
-        print(f"Holding {rate} req/s for {HOLD_SECONDS}s:", flush=True)
-        result["load_average_before_hold"] = os.getloadavg()
-        hold = wrk(stack.web_port, rate, HOLD_SECONDS, data)
-        # Other work on the machine shows here: the figures are only as good as the quiet.
-        result["load_average_after_hold"] = os.getloadavg()
-        show("hold", hold)
-        ids = [i for run in [*ramp, hold] for i in run.pop("ids")]
+        holds = []
+        # The highest rate that passed, and if the five minutes do not hold it (other work on
+        # the machine), the next lower ones: at most HOLD_TRIES holds.
+        passed_rates = [run["target_rps"] for run in ramp if passes(run)][::-1]
+        for rate in passed_rates[:HOLD_TRIES]:
+            print(f"Holding {rate} req/s for {HOLD_SECONDS}s:", flush=True)
+            load_before = os.getloadavg()
+            hold = wrk(stack.web_port, rate, HOLD_SECONDS, data, students)
+            # Other work on the machine shows here: the figures are only as good as the quiet.
+            hold["load_average"] = [load_before, os.getloadavg()]
+            holds.append(hold)
+            show("hold", hold)
+            if passes(hold):
+                break
+        ids = [i for run in [*ramp, *holds] for i in run.pop("ids")]
         check_applications(ids, result)
-        result.update(ramp=ramp, hold=hold, passed=passes(hold))
+        result.update(ramp=ramp, holds=holds, hold=hold, passed=passes(hold))
     finally:
         logs = ROOT / "test-results" / "load"
         shutil.rmtree(logs, ignore_errors=True)
