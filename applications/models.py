@@ -50,7 +50,11 @@ class ApplicationQuerySet(models.QuerySet):
 
     def with_dashboard_data(self) -> ApplicationQuerySet:
         """What the student dashboard shows, in a constant number of queries."""
-        return self.select_related("listing__organization").prefetch_related("events", "feedback")
+        return self.select_related("listing__organization").prefetch_related("feedback")
+
+    def with_timeline(self) -> ApplicationQuerySet:
+        """The dashboard data plus each application's events (for its own page)."""
+        return self.with_dashboard_data().prefetch_related("events")
 
     def settle_for_cancellation(self, *, note: str) -> int:
         """A cancelled listing leaves no one waiting: undecided, offered and working alike."""

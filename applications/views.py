@@ -178,6 +178,9 @@ class ApplicationDetailView(StudentApplicationsMixin, DetailView):
     template_name = "applications/application_detail.html"
     context_object_name = "application"
 
+    def get_queryset(self):
+        return super().get_queryset().with_timeline()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(detail_context(self.object))
