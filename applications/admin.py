@@ -15,8 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
@@ -65,25 +64,7 @@ def resume_link(application: Application) -> str:
     return "Résumé on file"
 
 
-# --- Skills match, counted in the list's own query ----------------------------------------
-
-
-class SubqueryCount(Subquery):
-    """The number of rows a subquery returns, as one column of the outer query."""
-
-    template = "(SELECT count(*) FROM (%(subquery)s) _count)"
-    output_field = models.IntegerField()
-
-
-def with_skills_match(queryset: QuerySet) -> QuerySet:
-    """Annotate how many skills the listing asks for and how many the student's profile has."""
-    listing_skills = Listing.skills.through.objects.filter(listing_id=OuterRef("listing_id"))
-    return queryset.annotate(
-        skills_wanted=SubqueryCount(listing_skills.values("pk")),
-        skills_matched=SubqueryCount(
-            listing_skills.filter(skill__students__user_id=OuterRef("student_id")).values("pk")
-        ),
-    )
+# --- Skills match, counted in the list's own query (see ApplicationQuerySet) --------------
 
 
 def skills_match_text(application: Application) -> str:
@@ -328,7 +309,7 @@ class EmployerApplicationAdmin(OrganizationScopedAdmin):
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return with_skills_match(super().get_queryset(request))
+        return super().get_queryset(request).with_skills_match()
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +21,13 @@ def application_resume_path(instance: Application, filename: str) -> str:
     import uuid
 
     return f"applications/{uuid.uuid4().hex}.pdf"
+
+
+class SubqueryCount(Subquery):
+    """The number of rows a subquery returns, as one column of the outer query."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) _count)"
+    output_field = models.IntegerField()
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -55,6 +62,16 @@ class ApplicationQuerySet(models.QuerySet):
     def with_timeline(self) -> ApplicationQuerySet:
         """The dashboard data plus each application's events (for its own page)."""
         return self.with_dashboard_data().prefetch_related("events")
+
+    def with_skills_match(self) -> ApplicationQuerySet:
+        """Annotate how many skills the listing asks for and how many the student's profile has."""
+        listing_skills = Listing.skills.through.objects.filter(listing_id=OuterRef("listing_id"))
+        return self.annotate(
+            skills_wanted=SubqueryCount(listing_skills.values("pk")),
+            skills_matched=SubqueryCount(
+                listing_skills.filter(skill__students__user_id=OuterRef("student_id")).values("pk")
+            ),
+        )
 
     def settle_for_cancellation(self, *, note: str) -> int:
         """A cancelled listing leaves no one waiting: undecided, offered and working alike."""
