@@ -256,6 +256,13 @@ class Listing(models.Model):
             models.Index(fields=["status", "hourly_rate"], name="listing_status_rate"),
             # max(updated_at) is the version of the pages cached for visitors (listings.views).
             models.Index(fields=["updated_at"], name="listing_updated"),
+            # The reports dashboard (reports.queries) joins applications to their listing's
+            # industry and counts listings by publication without reading the wide rows.
+            models.Index(
+                fields=["id"], include=["industry", "published_at"], name="listing_report_cover"
+            ),
+            # Projects already over (their undecided applications are a dashboard figure).
+            models.Index(fields=["due_date"], name="listing_due_date"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(fee__gte=0), name="listing_fee_not_negative"),
