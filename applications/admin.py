@@ -7,12 +7,8 @@ or refused, naming the student.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -25,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from accounts.admin_history import EmployerHistoryMixin, HistoryInline
+from accounts.admin_steps import AdminStepsMixin, Step
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
 from applications.models import Application, ApplicationEvent, Feedback
@@ -75,31 +72,6 @@ def skills_match_text(application: Application) -> str:
 
 
 # --- Decisions with their words -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """One decision on applications, and what its confirmation page asks for."""
-
-    name: str
-    method: str
-    title: str
-    button: str
-    #: The success message; {names} becomes the students' names.
-    done: str
-    allowed_from: frozenset[str]
-    intro: str = ""
-    #: The keyword the model method takes the employer's words as ("" asks for none).
-    text_kwarg: str = ""
-    text_label: str = ""
-    text_required: bool = False
-    text_help: str = ""
-    #: Whether several applications can be decided at once.
-    bulk: bool = True
-
-    @property
-    def asks_for_text(self) -> bool:
-        return bool(self.text_kwarg)
 
 
 EMPLOYER_STEPS = {
@@ -239,7 +211,7 @@ class OwnListingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application, site=employer_site)
-class EmployerApplicationAdmin(OrganizationScopedAdmin):
+class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
     """The organization's applicants: read what they sent, decide, confirm the work, give feedback."""
 
     organization_field = "listing__organization"
@@ -263,6 +235,9 @@ class EmployerApplicationAdmin(OrganizationScopedAdmin):
         "mark_incomplete",
     ]
     steps = EMPLOYER_STEPS
+    step_form = ApplicationStepForm
+    step_object_name, step_object_name_plural = "applicant", "applicants"
+    step_checks_status_on_open = True
     fieldsets = [
         (
             None,
@@ -315,11 +290,6 @@ class EmployerApplicationAdmin(OrganizationScopedAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
-                "<path:object_id>/do/<str:step_name>/",
-                self.admin_site.admin_view(self.step_view),
-                name="{}_{}_step".format(*info),
-            ),
-            path(
                 "<path:object_id>/feedback/",
                 self.admin_site.admin_view(self.feedback_view),
                 name="{}_{}_feedback".format(*info),
@@ -348,10 +318,6 @@ class EmployerApplicationAdmin(OrganizationScopedAdmin):
     def _has_work_section(obj: Application) -> bool:
         started = Application.ENGAGED | {Status.INCOMPLETE}
         return bool(obj.status in started or obj.work_links or obj.employer_message)
-
-    def _url(self, name: str, *args) -> str:
-        info = self.admin_site.name, self.opts.app_label, self.opts.model_name
-        return reverse("{}:{}_{}_".format(*info) + name, args=args)
 
     # Pages ------------------------------------------------------------------------------------
 
@@ -383,19 +349,9 @@ class EmployerApplicationAdmin(OrganizationScopedAdmin):
             "student_name": name,
             "organization": application.listing.organization,
             "organization_rating": Feedback.organization_rating(application.listing.organization),
-            "step_buttons": [],
             "show_feedback": application.status == Status.COMPLETED,
         }
-        if self.has_review_permission(request):
-            context["step_buttons"] = [
-                {
-                    "url": self._url("step", application.pk, step.name),
-                    "title": f"{step.title}…" if step.asks_for_text else step.button,
-                    "direct": not step.asks_for_text,
-                }
-                for step in self.steps.values()
-                if application.status in step.allowed_from
-            ]
+        context["step_buttons"] = self.step_links(request, application)
         if context["show_feedback"]:
             context.update(self.feedback_context(request, application))
         return context
@@ -408,30 +364,9 @@ class EmployerApplicationAdmin(OrganizationScopedAdmin):
         return {
             "feedback": feedback,
             "feedback_form": form,
-            "feedback_url": self._url("feedback", application.pk),
+            "feedback_url": self.admin_url("feedback", application.pk),
             "feedback_edit_days": settings.FEEDBACK_EDIT_DAYS,
         }
-
-    def step_view(self, request: HttpRequest, object_id: str, step_name: str) -> HttpResponse:
-        step = self.steps.get(step_name)
-        if step is None:
-            raise Http404("No such decision.")
-        if not self.has_review_permission(request):
-            raise PermissionDenied
-        application = self.get_object(request, unquote(object_id))
-        if application is None:
-            raise Http404("No such application.")
-        change_url = self._url("change", application.pk)
-        if request.method != "POST" and application.status not in step.allowed_from:
-            self.message_user(
-                request,
-                f"{application.student.display_name}: the application is "
-                f"{application.get_status_display().lower()}, so “{step.title}” is not open now.",
-                messages.WARNING,
-            )
-            return HttpResponseRedirect(change_url)
-        response = self.confirm_step(request, [application], step, action=None)
-        return response or HttpResponseRedirect(change_url)
 
     def feedback_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if not self.has_review_permission(request):
@@ -439,7 +374,7 @@ class EmployerApplicationAdmin(OrganizationScopedAdmin):
         application = self.get_object(request, unquote(object_id))
         if application is None:
             raise Http404("No such application.")
-        change_url = self._url("change", application.pk)
+        change_url = self.admin_url("change", application.pk)
         form = None
         if request.method == "POST":
             form = EmployerFeedbackForm(request.POST)
@@ -478,67 +413,14 @@ class EmployerApplicationAdmin(OrganizationScopedAdmin):
 
     # Decisions --------------------------------------------------------------------------------
 
-    def run_step(self, request: HttpRequest, queryset: QuerySet, step_name: str):
-        """Body of an admin action: ask for the words when needed, then decide."""
-        step = self.steps[step_name]
-        applications = list(queryset)
-        if not step.bulk and len(applications) > 1:
-            self.message_user(
-                request,
-                f"“{step.title}” is decided one application at a time: select just one.",
-                messages.WARNING,
-            )
-            return None
-        return self.confirm_step(request, applications, step, action=step_name)
+    def has_step_permission(self, request: HttpRequest) -> bool:
+        return self.has_review_permission(request)
 
-    def confirm_step(
-        self,
-        request: HttpRequest,
-        applications: list[Application],
-        step: Step,
-        *,
-        action: str | None,
-    ) -> HttpResponse | None:
-        """Apply the step (None) or show its confirmation page (the response)."""
-        if request.method == "POST" and (not step.asks_for_text or "apply" in request.POST):
-            form = ApplicationStepForm(request.POST, step=step) if step.asks_for_text else None
-            if form is None or form.is_valid():
-                text = form.cleaned_data["text"] if form is not None else ""
-                self.apply_step(request, applications, step, text=text)
-                return None
-        else:
-            form = ApplicationStepForm(step=step) if step.asks_for_text else None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": step.title,
-            "opts": self.opts,
-            "step": step,
-            "form": form,
-            "applications": applications,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media + (form.media if form is not None else forms.Media()),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/applications/application/step.html", context)
+    def step_object_label(self, application: Application) -> str:
+        return application.student.display_name
 
-    def apply_step(
-        self, request: HttpRequest, applications: list[Application], step: Step, *, text: str
-    ) -> None:
-        kwargs = {step.text_kwarg: text} if step.asks_for_text else {}
-        done = []
-        for application in applications:
-            name = application.student.display_name
-            try:
-                getattr(application, step.method)(by=request.user, **kwargs)
-            except ValidationError as error:
-                self.message_user(request, f"{name}: {' '.join(error.messages)}", messages.WARNING)
-            else:
-                done.append(name)
-        if done:
-            self.message_user(request, step.done.format(names=", ".join(done)), messages.SUCCESS)
-        elif not applications:
-            self.message_user(request, "No applications were changed.", messages.WARNING)
+    def step_object_details(self, application: Application) -> str:
+        return f"{application.listing.title}, {application.get_status_display().lower()}"
 
     @admin.action(description="Shortlist selected applicants", permissions=["review"])
     def shortlist(self, request: HttpRequest, queryset: QuerySet):

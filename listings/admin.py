@@ -6,24 +6,21 @@ collects who, why and a comment, and reports what was done or refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from accounts.admin import OrganizationAdmin
 from accounts.admin_history import EmployerHistoryMixin, HistoryInline
+from accounts.admin_steps import AdminStepsMixin, Step
 from accounts.models import Organization
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from listings.admin_forms import EmployerListingForm, TransitionForm
@@ -72,88 +69,80 @@ def refusal_message(listing: Listing, error: ValidationError) -> str:
 # --- Transitions with a reason and a comment ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    """One transition offered in the admin, and what its confirmation page asks for."""
-
-    name: str
-    method: str
-    title: str
-    button: str
-    done: str
-    allowed_from: frozenset[str]
-    intro: str = ""
-    reason: bool = False
-    reason_required: bool = False
-    note_label: str = "Comment"
-    note_required: bool = False
-    note_help: str = "Optional. Kept in the listing's history."
+def listing_step(**options) -> Step:
+    """A listing Step: every one asks for a comment, kept in the listing's history."""
+    defaults = {
+        "text_kwarg": "note",
+        "text_label": "Comment",
+        "text_help": "Optional. Kept in the listing's history.",
+    }
+    return Step(**(defaults | options))
 
 
 STAFF_STEPS = {
     step.name: step
     for step in [
-        Step(
+        listing_step(
             name="approve",
             method="approve",
             title="Approve and publish",
             button="Approve and publish",
-            done="approved and published",
+            done="{count} approved and published.",
             allowed_from=frozenset({Status.SUBMITTED}),
             intro="These listings will be published and their organizations told.",
         ),
-        Step(
+        listing_step(
             name="request_changes",
             method="request_changes",
             title="Request changes",
             button="Send back for changes",
-            done="sent back for changes",
+            done="{count} sent back for changes.",
             allowed_from=frozenset({Status.SUBMITTED}),
             intro="The organization sees the reason and your comment and can submit again.",
             reason=True,
             reason_required=True,
-            note_label="What to change",
-            note_help="Shown to the organization with the reason.",
+            text_label="What to change",
+            text_help="Shown to the organization with the reason.",
         ),
-        Step(
+        listing_step(
             name="reject",
             method="reject",
             title="Reject",
             button="Reject",
-            done="rejected",
+            done="{count} rejected.",
             allowed_from=frozenset({Status.SUBMITTED}),
             intro="A rejected listing cannot be submitted again.",
             reason=True,
             reason_required=True,
-            note_label="Why it is rejected",
-            note_help="Shown to the organization with the reason.",
+            text_label="Why it is rejected",
+            text_help="Shown to the organization with the reason.",
         ),
-        Step(
+        listing_step(
             name="suspend",
             method="suspend",
             title="Suspend",
             button="Suspend",
-            done="suspended",
+            done="{count} suspended.",
             allowed_from=frozenset({Status.PUBLISHED}),
             intro="Suspended listings are hidden from students until you reinstate or remove them.",
             reason=True,
             reason_required=True,
         ),
-        Step(
+        listing_step(
             name="reinstate",
             method="reinstate",
             title="Reinstate",
             button="Reinstate",
-            done="published again",
+            done="{count} published again.",
             allowed_from=frozenset({Status.SUSPENDED}),
             intro="These listings will be visible to students again.",
         ),
-        Step(
+        listing_step(
             name="remove",
             method="remove",
             title="Remove",
             button="Remove for good",
-            done="removed",
+            done="{count} removed.",
             allowed_from=frozenset({Status.SUSPENDED}),
             intro="Removed listings stay hidden for good.",
             reason=True,
@@ -165,129 +154,50 @@ STAFF_STEPS = {
 EMPLOYER_STEPS = {
     step.name: step
     for step in [
-        Step(
+        listing_step(
             name="close",
             method="close",
             title="Close early",
             button="Close to new applications",
-            done="closed to new applications",
+            done="{count} closed to new applications.",
             allowed_from=frozenset({Status.PUBLISHED}),
             intro="Students can no longer apply. Applications you already have stay open for review.",
-            note_label="Why (optional)",
+            text_label="Why (optional)",
         ),
-        Step(
+        listing_step(
             name="cancel",
             method="cancel",
             title="Cancel the project",
             button="Cancel the project",
-            done="cancelled",
+            done="{count} cancelled.",
             allowed_from=frozenset(Listing.OPEN_STATES),
             intro="The project is called off for good; it cannot be reopened.",
-            note_label="Why the project is cancelled",
-            note_required=True,
-            note_help="Applicants will see this.",
+            text_label="Why the project is cancelled",
+            text_required=True,
+            text_help="Applicants will see this.",
         ),
     ]
 }
 
 
-class ListingStepsMixin:
-    """Admin actions and per-listing pages that apply a Step after a confirmation form."""
+class ListingStepsMixin(AdminStepsMixin):
+    """Listing steps: each confirmation page asks for a comment and, for some, a reason."""
 
-    steps: dict[str, Step] = {}
+    step_form = TransitionForm
+    step_text_field = "note"
 
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/do/<str:step_name>/",
-                self.admin_site.admin_view(self.step_view),
-                name="{}_{}_step".format(*info),
-            ),
-            *super().get_urls(),
-        ]
+    def step_object_label(self, listing: Listing) -> str:
+        return listing.title
 
-    def can_apply_steps(self, request: HttpRequest) -> bool:
-        return self.has_change_permission(request)
+    def step_object_details(self, listing: Listing) -> str:
+        details = f"{listing.organization}, {listing.get_status_display().lower()}"
+        return f"{details}, risk {listing.risk_score}" if listing.risk_score else details
 
-    def step_links(self, request: HttpRequest, listing: Listing) -> list[dict]:
-        """The steps this listing's status allows, as links to their confirmation pages."""
-        if not self.can_apply_steps(request):
-            return []
-        name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_step"
-        return [
-            {"url": reverse(name, args=[listing.pk, step.name]), "title": f"{step.title}…"}
-            for step in self.steps.values()
-            if listing.status in step.allowed_from
-        ]
+    def step_refusal_message(self, listing: Listing, error: ValidationError) -> str:
+        return refusal_message(listing, error)
 
-    def step_view(self, request: HttpRequest, object_id: str, step_name: str) -> HttpResponse:
-        step = self.steps.get(step_name)
-        if step is None:
-            raise Http404("No such step.")
-        if not self.can_apply_steps(request):
-            raise PermissionDenied
-        listing = self.get_object(request, unquote(object_id))
-        if listing is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        response = self.confirm_step(request, [listing], step, action=None)
-        if response is not None:
-            return response
-        name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change"
-        return HttpResponseRedirect(reverse(name, args=[listing.pk]))
-
-    def run_step(self, request: HttpRequest, queryset: QuerySet, step_name: str):
-        """Body of an admin action: show the confirmation page, then apply."""
-        return self.confirm_step(request, list(queryset), self.steps[step_name], action=step_name)
-
-    def confirm_step(
-        self, request: HttpRequest, listings: list[Listing], step: Step, *, action: str | None
-    ) -> HttpResponse | None:
-        if request.method == "POST" and "apply" in request.POST:
-            form = TransitionForm(request.POST, step=step)
-            if form.is_valid():
-                self.apply_step(
-                    request,
-                    listings,
-                    step,
-                    reason=form.cleaned_data.get("reason", ""),
-                    note=form.cleaned_data["note"],
-                )
-                return None
-        else:
-            form = TransitionForm(step=step)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": step.title,
-            "opts": self.opts,
-            "step": step,
-            "form": form,
-            "listings": listings,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media + form.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/listings/listing/transition.html", context)
-
-    def apply_step(
-        self, request: HttpRequest, listings: list[Listing], step: Step, *, reason: str, note: str
-    ) -> None:
-        kwargs = {"by": request.user, "note": note}
-        if step.reason:
-            kwargs["reason"] = reason
-        done = 0
-        for listing in listings:
-            try:
-                getattr(listing, step.method)(**kwargs)
-            except ValidationError as error:
-                self.message_user(request, refusal_message(listing, error), messages.WARNING)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{plural(done, 'listing')} {step.done}.", messages.SUCCESS)
-        elif not listings:
-            self.message_user(request, "No listings were changed.", messages.WARNING)
+    def step_object_missing(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
 
 
 # --- Event history, read-only ------------------------------------------------------------

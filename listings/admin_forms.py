@@ -151,6 +151,6 @@ class TransitionForm(forms.Form):
         else:
             del self.fields["reason"]
         note = self.fields["note"]
-        note.label = step.note_label
-        note.required = step.note_required
-        note.help_text = step.note_help
+        note.label = step.text_label
+        note.required = step.text_required
+        note.help_text = step.text_help

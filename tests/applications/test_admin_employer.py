@@ -444,7 +444,7 @@ def test_offer_asks_for_an_optional_message_then_offers(login, employer, ada):
     client = login(employer)
     page = run_action(client, "offer", [ada])
     assert page.status_code == 200
-    assert "admin/applications/application/step.html" in [t.name for t in page.templates]
+    assert "admin/steps/confirm.html" in [t.name for t in page.templates]
     assert "Ada Lovelace" in page.content.decode()
     ada.refresh_from_db()
     assert ada.status == Status.SUBMITTED

@@ -1,0 +1,246 @@
+"""Admin steps: a transition the back office applies after a confirmation page.
+
+A step is offered as an admin action (on the selected objects) and as a page of its own
+(`<object_id>/do/<step_name>/`, linked from the change page). When the step asks for words
+(a reason, a comment, a message) the confirmation page shows them as a form; the step then
+calls the model's transition method on each object with `by=request.user` and those words,
+and reports what was done or refused. Listings and applications both use it, in the staff
+and in the employer site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+CONFIRM_TEMPLATE = "admin/steps/confirm.html"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transition offered in an admin, and what its confirmation page asks for."""
+
+    name: str
+    #: The model method to call; it takes `by=` and the words asked for below.
+    method: str
+    title: str
+    button: str
+    #: The success message: {count} becomes "2 listings", {names} the names of what changed.
+    done: str
+    allowed_from: frozenset[str]
+    intro: str = ""
+    #: The keyword the model method takes the typed text as ("" asks for no text).
+    text_kwarg: str = ""
+    text_label: str = ""
+    text_required: bool = False
+    text_help: str = ""
+    #: Whether a reason code is asked for too (passed to the method as `reason=`).
+    reason: bool = False
+    reason_required: bool = False
+    #: Whether several objects can be changed at once.
+    bulk: bool = True
+
+    @property
+    def asks_for_words(self) -> bool:
+        """Whether the step needs a confirmation form (else a POST applies it at once)."""
+        return bool(self.text_kwarg or self.reason)
+
+
+class AdminStepsMixin:
+    """Admin actions and per-object pages that apply a Step after its confirmation page.
+
+    Subclasses set `steps`, `step_form` (a form class taking `step=`) and the name of its
+    text field, and may override the hooks below for their own wording.
+    """
+
+    steps: dict[str, Step] = {}
+    step_form: type[forms.Form] | None = None
+    #: The form field that holds the text passed to the method as `Step.text_kwarg`.
+    step_text_field = "text"
+    #: How the confirmation page names what it lists ("This listing", "These 2 listings").
+    step_object_name = ""
+    step_object_name_plural = ""
+    #: Whether a step page opened for an object in a state the step does not start from
+    #: sends the user back with a warning (instead of letting the method refuse it).
+    step_checks_status_on_open = False
+
+    # Hooks ------------------------------------------------------------------------------
+
+    def has_step_permission(self, request: HttpRequest) -> bool:
+        """Whether this user may apply the steps at all."""
+        return self.has_change_permission(request)
+
+    def step_object_label(self, obj: models.Model) -> str:
+        """How an object is named on the confirmation page and in messages."""
+        return str(obj)
+
+    def step_object_details(self, obj: models.Model) -> str:
+        """The line under an object's name on the confirmation page."""
+        return obj.get_status_display().lower()
+
+    def step_refusal_message(self, obj: models.Model, error: ValidationError) -> str:
+        """Why one object was left as it was, naming it."""
+        return f"{self.step_object_label(obj)}: {' '.join(error.messages)}"
+
+    def step_object_missing(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The answer for an object this user cannot see (or that does not exist)."""
+        raise Http404(f"No such {self.opts.verbose_name}.")
+
+    # URLs and links ---------------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/do/<str:step_name>/",
+                self.admin_site.admin_view(self.step_view),
+                name="{}_{}_step".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def admin_url(self, name: str, *args) -> str:
+        """The address of one of this model admin's own views (change, step, ...)."""
+        info = self.admin_site.name, self.opts.app_label, self.opts.model_name
+        return reverse("{}:{}_{}_{}".format(*info, name), args=args)
+
+    def step_links(self, request: HttpRequest, obj: models.Model) -> list[dict]:
+        """The steps the object's status allows: url, title and whether it applies at once."""
+        if not self.has_step_permission(request):
+            return []
+        return [
+            {
+                "url": self.admin_url("step", obj.pk, step.name),
+                "title": f"{step.title}…" if step.asks_for_words else step.button,
+                "direct": not step.asks_for_words,
+            }
+            for step in self.steps.values()
+            if obj.status in step.allowed_from
+        ]
+
+    # Views and actions ------------------------------------------------------------------
+
+    def step_view(self, request: HttpRequest, object_id: str, step_name: str) -> HttpResponse:
+        """One object's step page: confirm, apply, back to its change page."""
+        step = self.steps.get(step_name)
+        if step is None:
+            raise Http404("No such step.")
+        if not self.has_step_permission(request):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self.step_object_missing(request, object_id)
+        change_url = self.admin_url("change", obj.pk)
+        if (
+            self.step_checks_status_on_open
+            and request.method != "POST"
+            and obj.status not in step.allowed_from
+        ):
+            self.message_user(
+                request,
+                f"{self.step_object_label(obj)}: the {self.opts.verbose_name} is "
+                f"{obj.get_status_display().lower()}, so “{step.title}” is not open now.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(change_url)
+        response = self.confirm_step(request, [obj], step, action=None)
+        return response or HttpResponseRedirect(change_url)
+
+    def run_step(self, request: HttpRequest, queryset: models.QuerySet, step_name: str):
+        """Body of an admin action: show the confirmation page, then apply."""
+        step = self.steps[step_name]
+        objects = list(queryset)
+        if not step.bulk and len(objects) > 1:
+            self.message_user(
+                request,
+                f"“{step.title}” is decided one {self.opts.verbose_name} at a time: "
+                "select just one.",
+                messages.WARNING,
+            )
+            return None
+        return self.confirm_step(request, objects, step, action=step_name)
+
+    def confirm_step(
+        self,
+        request: HttpRequest,
+        objects: Sequence[models.Model],
+        step: Step,
+        *,
+        action: str | None,
+    ) -> HttpResponse | None:
+        """Apply the step (None) or show its confirmation page (the response)."""
+        form_class = self.step_form if step.asks_for_words else None
+        if request.method == "POST" and (form_class is None or "apply" in request.POST):
+            form = form_class(request.POST, step=step) if form_class is not None else None
+            if form is None or form.is_valid():
+                self.apply_step(request, objects, step, self.step_arguments(step, form))
+                return None
+        else:
+            form = form_class(step=step) if form_class is not None else None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": step.title,
+            "opts": self.opts,
+            "step": step,
+            "form": form,
+            "objects": [
+                {
+                    "pk": obj.pk,
+                    "label": self.step_object_label(obj),
+                    "details": self.step_object_details(obj),
+                }
+                for obj in objects
+            ],
+            "object_name": self.step_object_name or self.opts.verbose_name,
+            "object_name_plural": self.step_object_name_plural or self.opts.verbose_name_plural,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + (form.media if form is not None else forms.Media()),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+
+    def step_arguments(self, step: Step, form: forms.Form | None) -> dict:
+        """The words from the confirmation form, as the model method's keyword arguments."""
+        if form is None:
+            return {}
+        kwargs = {}
+        if step.text_kwarg:
+            kwargs[step.text_kwarg] = form.cleaned_data[self.step_text_field]
+        if step.reason:
+            kwargs["reason"] = form.cleaned_data.get("reason", "")
+        return kwargs
+
+    def apply_step(
+        self, request: HttpRequest, objects: Sequence[models.Model], step: Step, kwargs: dict
+    ) -> None:
+        """Call the step's method on each object; report what changed and what was refused."""
+        done = []
+        for obj in objects:
+            try:
+                getattr(obj, step.method)(by=request.user, **kwargs)
+            except ValidationError as error:
+                self.message_user(request, self.step_refusal_message(obj, error), messages.WARNING)
+            else:
+                done.append(self.step_object_label(obj))
+        opts = self.opts
+        if done:
+            count = (
+                f"{len(done)} {opts.verbose_name if len(done) == 1 else opts.verbose_name_plural}"
+            )
+            message = step.done.format(count=count, names=", ".join(done))
+            self.message_user(request, message, messages.SUCCESS)
+        elif not objects:
+            self.message_user(
+                request, f"No {opts.verbose_name_plural} were changed.", messages.WARNING
+            )
