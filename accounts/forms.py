@@ -8,7 +8,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import Membership, Organization, StudentProfile, User
@@ -291,25 +290,21 @@ class StudentProfileForm(forms.ModelForm):
         return cleaned
 
     def save(self, commit: bool = True) -> StudentProfile:
-        """Save the profile; a new résumé gets a new random name and the old file goes."""
+        """Save the profile and its skills; a new résumé replaces the stored one.
+
+        The résumé is stored only with commit=True, in the same transaction as the rest.
+        """
         profile = super().save(commit=False)
         self.user.first_name = self.cleaned_data["first_name"]
         self.user.last_name = self.cleaned_data["last_name"]
-        upload = self.cleaned_data.get("resume")
-        replaced = profile.resume.name if upload and profile.resume else ""
-        if upload:
-            # Stored on save under upload_to's random name; the student's file name is dropped.
-            profile.resume = upload
-            profile.resume_uploaded_at = timezone.now()
         if commit:
-            storage = profile.resume.storage
+            upload = self.cleaned_data.get("resume")
             with transaction.atomic():
                 self.user.save(update_fields=["first_name", "last_name"])
                 profile.save()
                 self._save_m2m()
-                if replaced:
-                    # Only once the new name is committed: a rollback keeps the old file.
-                    transaction.on_commit(lambda: storage.delete(replaced))
+                if upload:
+                    profile.replace_resume(upload)
         return profile
 
     def _save_m2m(self) -> None:

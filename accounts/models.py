@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
@@ -501,3 +502,16 @@ class StudentProfile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile")
+
+    def replace_resume(self, upload: File) -> None:
+        """Store a new résumé under a fresh random name; the old file goes once this commits."""
+        replaced = self.resume.name if self.resume else ""
+        storage = self.resume.storage
+        with transaction.atomic():
+            # Stored on save under upload_to's random name; the student's file name is dropped.
+            self.resume = upload
+            self.resume_uploaded_at = timezone.now()
+            self.save(update_fields=["resume", "resume_uploaded_at", "updated_at"])
+            if replaced:
+                # Only once the new name is committed: a rollback keeps the old file.
+                transaction.on_commit(lambda: storage.delete(replaced))
