@@ -253,6 +253,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MicroIntern <no-reply@mi
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Delivery attempts per outbox row before it is marked failed for staff to see.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Outbox rows one delivery task claims and sends over one mail connection.
+NOTIFICATION_BATCH_SIZE = env.int("NOTIFICATION_BATCH_SIZE", default=200)
 
 # --- Celery ------------------------------------------------------------------------
 

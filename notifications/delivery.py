@@ -1,4 +1,4 @@
-"""Sending outbox rows: claim, send, record, at most once per row.
+"""Sending outbox rows: claim, send, record, at most once per row, in batches.
 
 A row is sent only by whoever claims it (pending → sending, under a row lock that
 others skip), so two workers, a redelivered task and two beats cannot send it twice. A failed attempt
@@ -6,16 +6,32 @@ goes back to pending with an exponential, jittered `next_attempt_at`; the period
 sweep (`deliver_due`) picks it up then, and after NOTIFICATION_MAX_ATTEMPTS the row is
 marked failed for staff to see.
 
+Rows go out in batches (`deliver_batch`, NOTIFICATION_BATCH_SIZE rows): one statement
+claims every due row of the batch, the recipients' preferences are read in one query,
+one mail connection carries every message, and the outcomes are written in one UPDATE
+for the sent rows and one for the skipped ones. A message that fails is recorded on its
+own row (the others are still sent); when the connection cannot be opened, every claimed
+row is recorded as a failed attempt. The reminder run hands the batches to Celery
+(`dispatch_due`) so that every worker process takes a share; one email after a
+transition is a batch of one (`deliver`).
+
 The one window left is the one SMTP itself leaves: a worker killed after the server
-accepted the message but before the row was marked sent. The sweep returns such a row
-to the queue after STALE_SENDING_AFTER, so that message may arrive twice: SMTP offers
-no way to ask whether it was delivered, and twice is better than never.
+accepted a message but before its row was marked sent. A batch marks its sent rows
+together at its end, so a worker killed mid-batch leaves the batch's rows in `sending`;
+the sweep returns them to the queue after STALE_SENDING_AFTER, and the messages the
+server had already accepted may arrive twice: SMTP offers no way to ask whether a
+message was delivered, and twice is better than never. A batch stops sending after
+SEND_BUDGET and returns the rows it did not try, so a slow mail server cannot keep a
+live worker sending rows the sweep already considers abandoned.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import smtplib
+import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,8 +40,10 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPreference
+from notifications.outbox import hand_over
 from notifications.tokens import unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -38,6 +56,9 @@ BACKOFF_MAX = timedelta(hours=1)
 STALE_SENDING_AFTER = timedelta(minutes=10)
 # Rows one sweep sends at most; the next sweep continues.
 SWEEP_LIMIT = 200
+# A batch stops sending after this long and returns its untried rows: well within
+# STALE_SENDING_AFTER, so the sweep never releases rows a live worker is still sending.
+SEND_BUDGET = STALE_SENDING_AFTER / 2
 
 
 def backoff(attempts: int) -> timedelta:
@@ -47,11 +68,14 @@ def backoff(attempts: int) -> timedelta:
     return delay + delay * random.uniform(0, 0.25)  # noqa: S311 - jitter, not a secret
 
 
-def build_message(notification: Notification, connection=None) -> EmailMultiAlternatives:
+def build_message(
+    notification: Notification, connection=None, *, footers: dict | None = None
+) -> EmailMultiAlternatives:
     """The email for one outbox row: plain text, plus HTML when the row has it.
 
     Reminders and alerts get a one-click unsubscribe (RFC 8058): the List-Unsubscribe
-    headers mail clients show as a button, and the same link in a footer.
+    headers mail clients show as a button, and the same link in a footer. `footers`
+    keeps the footers rendered for a batch, one per category.
     """
     headers = {"Auto-Submitted": "auto-generated"}
     body_text, body_html = notification.body_text, notification.body_html
@@ -59,7 +83,7 @@ def build_message(notification: Notification, connection=None) -> EmailMultiAlte
         url = unsubscribe_url(notification.recipient_id, notification.category)
         headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        body_text, body_html = _with_footer(notification, body_text, body_html, url)
+        body_text, body_html = _with_footer(notification, body_text, body_html, url, footers)
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=body_text,
@@ -73,19 +97,35 @@ def build_message(notification: Notification, connection=None) -> EmailMultiAlte
     return message
 
 
+# Stands for the unsubscribe link while a footer is rendered, so that one rendering serves
+# every recipient of a batch; letters only, so that escaping leaves it as it is.
+_LINK_MARK = "unsubscribelinkgoeshere"
+
+
 def _with_footer(
-    notification: Notification, body_text: str, body_html: str, url: str
+    notification: Notification,
+    body_text: str,
+    body_html: str,
+    url: str,
+    footers: dict | None = None,
 ) -> tuple[str, str]:
     # Added when sent rather than stored: every rule's template gets it without asking.
-    context = {
-        "category": notification.get_category_display(),
-        "unsubscribe_url": url,
-        "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
-    }
-    footer_text = render_to_string("notifications/email/footer.txt", context).strip()
+    footers = {} if footers is None else footers
+    if notification.category not in footers:
+        context = {
+            "category": notification.get_category_display(),
+            "unsubscribe_url": _LINK_MARK,
+            "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
+        }
+        footers[notification.category] = (
+            render_to_string("notifications/email/footer.txt", context).strip(),
+            render_to_string("notifications/email/footer.html", context).strip(),
+        )
+    # The link as the template would have written it (both templates autoescape).
+    link = escape(url)
+    footer_text, footer_html = (f.replace(_LINK_MARK, link) for f in footers[notification.category])
     body_text = f"{body_text}\n\n-- \n{footer_text}"
     if body_html:
-        footer_html = render_to_string("notifications/email/footer.html", context).strip()
         closing = body_html.lower().rfind("</body>")
         if closing == -1:
             body_html = f"{body_html}\n{footer_html}"
@@ -97,26 +137,109 @@ def _with_footer(
 def deliver(notification_id: int) -> bool:
     """Send one outbox row if it is due and nobody else is sending it; True when sent now.
 
-    A row whose recipient turned its category off is marked skipped instead of sent.
-
-    Call it outside a transaction: the claim must be committed before the send starts.
+    A batch of one (see `deliver_batch`). Call it outside a transaction: the claim must
+    be committed before the send starts.
     """
-    notification = Notification.claim(notification_id)
-    if notification is None:
-        return False
-    if not notification.wants_email():
-        # Turned off by the person: no email, but the row stays in their in-app list.
-        notification.mark_skipped()
-        return False
+    return deliver_batch([notification_id]) == 1
+
+
+def deliver_batch(notification_ids: Iterable[int]) -> int:
+    """Send the due rows among these ids that nobody else is sending; how many were sent.
+
+    One statement claims them all, one query reads the recipients' preferences, one mail
+    connection sends every message; sent rows are marked in one UPDATE (only those still
+    claimed by this batch), rows whose recipient turned the category off are marked
+    skipped in one UPDATE (they stay in the in-app list), and each failure is scheduled
+    on its own row. Call it outside a transaction: the claim must be committed before
+    the sends start.
+    """
+    claimed = Notification.objects.claim_due(notification_ids)
+    if not claimed:
+        return 0
+    ours = Notification.objects.held(claimed[0].claimed_at)  # the whole batch shares it
+    turned_off = NotificationPreference.turned_off(claimed)
+    wanted = [row for row in claimed if row.wants_email(turned_off)]
+    if len(wanted) < len(claimed):
+        # Turned off by the person: no email, but the rows stay in their in-app list.
+        unwanted = {row.pk for row in claimed} - {row.pk for row in wanted}
+        ours.filter(pk__in=unwanted).mark_skipped()
+    sent = _send(wanted)
+    if sent:
+        marked = ours.filter(pk__in=[row.pk for row in sent]).mark_sent()
+        if marked < len(sent):
+            logger.warning(
+                "%s notifications were sent but had been released meanwhile.", len(sent) - marked
+            )
+    return len(sent)
+
+
+def _send(rows: list[Notification]) -> list[Notification]:
+    """Send each row's message over one connection; the rows sent. Failures are recorded."""
+    if not rows:
+        return []
+    started = time.monotonic()
+    connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    sent: list[Notification] = []
+    footers: dict = {}
     try:
-        connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
-        build_message(notification, connection).send()
-    except Exception as error:  # any failure to send (refused, timeout, bad address) is recorded
-        _record_failure(notification, error)
+        try:
+            connection.open()
+        except Exception as error:  # no connection, no attempt: every row is retried later
+            logger.warning("Could not open a mail connection for %s notifications.", len(rows))
+            for row in rows:
+                _record_failure(row, error)
+            return sent
+        for index, row in enumerate(rows):
+            if time.monotonic() - started > SEND_BUDGET.total_seconds():
+                _return_untried(rows[index:])
+                break
+            try:
+                build_message(row, connection, footers=footers).send()
+            except Exception as error:  # refused, timeout, bad address: recorded on this row
+                _record_failure(row, error)
+                if _connection_lost(error) and not _reopen(connection, rows[index + 1 :]):
+                    break
+                continue
+            sent.append(row)
+    finally:
+        _close(connection)
+    return sent
+
+
+def _connection_lost(error: Exception) -> bool:
+    # A refused message (an SMTPException other than a disconnect) leaves the session
+    # usable; a dropped or timed-out socket does not.
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def _reopen(connection, remaining: list[Notification]) -> bool:
+    """Open the connection again for the rest of the batch; False (rest recorded) if it fails."""
+    _close(connection)
+    if not remaining:
+        return True
+    try:
+        connection.open()
+    except Exception as error:
+        logger.warning("Could not reopen the mail connection for %s notifications.", len(remaining))
+        for row in remaining:
+            _record_failure(row, error)
         return False
-    if not notification.mark_sent():
-        logger.warning("Notification %s was sent but had been released meanwhile.", notification_id)
     return True
+
+
+def _close(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # the messages are sent; a failed goodbye changes nothing
+        logger.warning("Closing the mail connection failed.", exc_info=True)
+
+
+def _return_untried(rows: list[Notification]) -> None:
+    returned = Notification.objects.filter(pk__in=[row.pk for row in rows])
+    returned = returned.held(rows[0].claimed_at).unclaim()
+    logger.warning("Batch out of time; %s untried notifications returned to the queue.", returned)
 
 
 def _record_failure(notification: Notification, error: Exception) -> None:
@@ -150,15 +273,45 @@ def release_stale(now: datetime | None = None) -> int:
 
 
 def deliver_due(limit: int | None = SWEEP_LIMIT) -> int:
-    """The sweep: release abandoned rows, then send due pending rows (at most `limit`).
+    """The sweep: release abandoned rows, then send due pending rows (at most `limit`) here.
 
-    Returns how many were sent. Safe to run concurrently: each row is claimed first.
+    Sends in batches of NOTIFICATION_BATCH_SIZE; returns how many were sent. Safe to run
+    concurrently: each row is claimed first.
     """
     now = timezone.now()
     release_stale(now)
+    return sum(deliver_batch(batch) for batch in _batches(_due_ids(now, limit)))
+
+
+def dispatch_due() -> int:
+    """Release abandoned rows, then hand every due row to the workers in batches.
+
+    Each batch of NOTIFICATION_BATCH_SIZE ids becomes one `deliver_batch` task, so every
+    worker process takes a share. When tasks run inline (tests, CELERY_TASK_ALWAYS_EAGER)
+    or the broker is unreachable, the batches are delivered here with the same code.
+    Returns the rows handed to workers plus the emails sent here.
+    """
+    from notifications.tasks import deliver_batch as task
+
+    now = timezone.now()
+    release_stale(now)
+    inline = task.app.conf.task_always_eager
+    count = 0
+    for batch in _batches(_due_ids(now, None)):
+        if not inline and hand_over(task, batch):
+            count += len(batch)
+        else:
+            count += deliver_batch(batch)
+    return count
+
+
+def _due_ids(now: datetime, limit: int | None) -> list[int]:
     # Rows never tried first, then retries in the order they fell due.
     due = Notification.objects.due(now).order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
     ids = due.values_list("pk", flat=True)
-    if limit is not None:
-        ids = ids[:limit]
-    return sum(deliver(pk) for pk in list(ids))
+    return list(ids if limit is None else ids[:limit])
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    size = settings.NOTIFICATION_BATCH_SIZE
+    return [ids[start : start + size] for start in range(0, len(ids), size)]

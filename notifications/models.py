@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -90,6 +91,71 @@ class NotificationQuerySet(models.QuerySet):
     def mark_read(self, now: datetime | None = None) -> int:
         """Mark the unread ones among these as read now; how many changed."""
         return self.unread().update(read_at=now or timezone.now())
+
+    def claim_due(self, ids: Iterable[int], *, now: datetime | None = None) -> list[Notification]:
+        """Take the due pending rows among `ids` for sending (pending → sending), in one statement.
+
+        Rows another worker holds a lock on right now, rows not due and rows no longer
+        pending are left out: they are not ours to send. Every row returned carries the
+        same `claimed_at`, which identifies this claim. Returned in the order of `ids`.
+        """
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        now = now or timezone.now()
+        # One definition of "due" (the queryset above); skip_locked: a row another
+        # worker is claiming at this moment is simply not ours.
+        lockable = (
+            self.model.objects.due(now)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+            .values("pk")
+        )
+        fields = self.model._meta.concrete_fields
+        quote = connections[self.db].ops.quote_name
+        table = quote(self.model._meta.db_table)
+        with transaction.atomic(using=self.db):
+            # The ORM has no UPDATE ... RETURNING; the row filter still comes from it.
+            subquery, params = lockable.query.sql_with_params()
+            sql = (
+                f"UPDATE {table} SET {quote('status')} = %s, {quote('claimed_at')} = %s "  # noqa: S608 - names from the model
+                f"WHERE {quote(self.model._meta.pk.column)} IN ({subquery}) "
+                f"RETURNING {', '.join(f'{table}.{quote(f.column)}' for f in fields)}"
+            )
+            with connections[self.db].cursor() as cursor:
+                cursor.execute(sql, [Notification.Status.SENDING, now, *params])
+                rows = cursor.fetchall()
+        names = [f.attname for f in fields]
+        claimed = [self.model.from_db(self.db, names, row) for row in rows]
+        order = {pk: index for index, pk in enumerate(ids)}
+        return sorted(claimed, key=lambda row: order[row.pk])
+
+    def held(self, claimed_at: datetime | None) -> NotificationQuerySet:
+        """Rows still in `sending` under the claim made at `claimed_at`.
+
+        The claim time identifies a claim: if the sweep released a row and another worker
+        claimed it since, the first worker's outcome no longer applies to it.
+        """
+        return self.filter(status=Notification.Status.SENDING, claimed_at=claimed_at)
+
+    def mark_sent(self, now: datetime | None = None) -> int:
+        """Record a successful send of these claimed rows (sending → sent); how many changed."""
+        return self.filter(status=Notification.Status.SENDING).update(
+            status=Notification.Status.SENT, sent_at=now or timezone.now(), next_attempt_at=None
+        )
+
+    def mark_skipped(self) -> int:
+        """Record that these claimed rows are not emailed (sending → skipped); how many changed."""
+        return self.filter(status=Notification.Status.SENDING).update(
+            status=Notification.Status.SKIPPED, next_attempt_at=None
+        )
+
+    def unclaim(self) -> int:
+        """Put claimed rows that were not tried back in the queue, due now, no attempt counted."""
+        return self.filter(status=Notification.Status.SENDING).update(
+            status=Notification.Status.PENDING, next_attempt_at=None
+        )
 
     def release_stale(self, before: datetime) -> int:
         """Put rows abandoned in `sending` back in the queue, counting the lost attempt.
@@ -205,10 +271,16 @@ class Notification(models.Model):
         """Whether the email carries a one-click unsubscribe (reminders and alerts to a person)."""
         return self.recipient_id is not None and self.category in UNSUBSCRIBABLE
 
-    def wants_email(self) -> bool:
-        """False when the recipient turned this category's emails off."""
+    def wants_email(self, turned_off: set[tuple[int, str]] | None = None) -> bool:
+        """False when the recipient turned this category's emails off.
+
+        `turned_off` is what `NotificationPreference.turned_off` read for a whole batch;
+        without it the preference is read for this row alone.
+        """
         if self.recipient_id is None or self.category in ALWAYS_EMAILED:
             return True
+        if turned_off is not None:
+            return (self.recipient_id, self.category) not in turned_off
         return NotificationPreference.is_emailed(self.recipient_id, self.category)
 
     def mark_read(self, *, now: datetime | None = None) -> None:
@@ -227,30 +299,16 @@ class Notification(models.Model):
     @classmethod
     def claim(cls, pk: int, *, now: datetime | None = None) -> Notification | None:
         """Take a due pending row for sending (pending → sending); None if not ours to send."""
-        now = now or timezone.now()
-        with transaction.atomic():
-            # skip_locked: a row another worker is claiming right now is simply not ours.
-            row = cls.objects.due(now).select_for_update(skip_locked=True).filter(pk=pk).first()
-            if row is None:
-                return None
-            row.status = cls.Status.SENDING
-            row.claimed_at = now
-            row.save(update_fields=["status", "claimed_at"])
-        return row
+        claimed = cls.objects.claim_due([pk], now=now)
+        return claimed[0] if claimed else None
 
     def _still_claimed(self) -> NotificationQuerySet:
-        # The claim time identifies this claim: if the sweep released the row and
-        # another worker claimed it since, this worker's outcome no longer applies.
-        return Notification.objects.filter(
-            pk=self.pk, status=self.Status.SENDING, claimed_at=self.claimed_at
-        )
+        return Notification.objects.filter(pk=self.pk).held(self.claimed_at)
 
     def mark_sent(self, *, now: datetime | None = None) -> bool:
         """Record a successful send of a claimed row (sending → sent)."""
         now = now or timezone.now()
-        updated = self._still_claimed().update(
-            status=self.Status.SENT, sent_at=now, next_attempt_at=None
-        )
+        updated = self._still_claimed().mark_sent(now)
         if updated:
             self.status, self.sent_at, self.next_attempt_at = self.Status.SENT, now, None
         return bool(updated)
@@ -260,7 +318,7 @@ class Notification(models.Model):
 
         The row stays in the person's in-app list; only the email is left out.
         """
-        updated = self._still_claimed().update(status=self.Status.SKIPPED, next_attempt_at=None)
+        updated = self._still_claimed().mark_skipped()
         if updated:
             self.status, self.next_attempt_at = self.Status.SKIPPED, None
         return bool(updated)
@@ -337,6 +395,23 @@ class NotificationPreference(models.Model):
         return not cls.objects.filter(
             user_id=user_id, category=category, email_enabled=False
         ).exists()
+
+    @classmethod
+    def turned_off(cls, notifications: Iterable[Notification]) -> set[tuple[int, str]]:
+        """(person, category) pairs among these notifications whose emails are off; one query."""
+        wanted = {
+            (n.recipient_id, n.category)
+            for n in notifications
+            if n.recipient_id is not None and n.category not in ALWAYS_EMAILED
+        }
+        if not wanted:
+            return set()
+        stored = cls.objects.filter(
+            user_id__in={user for user, _ in wanted},
+            category__in={category for _, category in wanted},
+            email_enabled=False,
+        ).values_list("user_id", "category")
+        return set(stored) & wanted
 
     @classmethod
     def for_user(cls, user) -> dict[str, bool]:

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.db import transaction
 
 from notifications.models import Category
-from notifications.outbox import queue_email
+from notifications.outbox import queue_emails
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ _rules: dict[str, Rule] = {}
 
 @dataclass(frozen=True)
 class Reminder:
-    """One email a rule says is due: the arguments of `queue_email`."""
+    """One email a rule says is due: the arguments of `queue_email` (see `email()`)."""
 
     to: str
     kind: str
@@ -56,6 +56,11 @@ class Reminder:
     link: str = ""
     #: Reminders are in the "reminders" category unless the rule says otherwise ("alerts").
     category: str | None = None
+
+    def email(self) -> dict[str, Any]:
+        """The arguments of `queue_email` / `queue_emails` for this reminder."""
+        arguments = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**arguments, "category": self.category or Category.REMINDERS}
 
 
 def register(name: str) -> Callable[[Rule], Rule]:
@@ -81,29 +86,15 @@ def registered() -> list[str]:
 
 
 def run_rule(name: str) -> int:
-    """Run one rule and queue what it finds due; the number of new outbox rows."""
-    queued = 0
+    """Run one rule and queue what it finds due, in batches; the number of new outbox rows.
+
+    Reminders whose dedupe key the outbox already holds are not rendered again.
+    """
     # One transaction per rule: a rule that breaks halfway leaves nothing behind,
     # and its stable dedupe keys make the next run pick up exactly the same work.
+    # Nothing is handed to Celery per row: the run delivers right after (run_and_deliver).
     with transaction.atomic():
-        for reminder in _rules[name]():
-            notification = queue_email(
-                to=reminder.to,
-                recipient=reminder.recipient,
-                kind=reminder.kind,
-                dedupe_key=reminder.dedupe_key,
-                subject=reminder.subject,
-                body_text=reminder.body_text,
-                body_html=reminder.body_html,
-                template=reminder.template,
-                context=reminder.context,
-                link=reminder.link,
-                category=reminder.category or Category.REMINDERS,
-                # The run delivers right after (run_and_deliver); no task per row.
-                enqueue=False,
-            )
-            queued += notification is not None
-    return queued
+        return queue_emails(reminder.email() for reminder in _rules[name]())
 
 
 def run_all() -> dict[str, int]:
@@ -121,11 +112,13 @@ def run_all() -> dict[str, int]:
 
 
 def run_and_deliver() -> tuple[dict[str, int], int]:
-    """Run every rule once, then send everything due; (new rows per rule, emails sent).
+    """Run every rule once, then hand everything due to the workers in batches.
 
-    The one routine behind both the beat task and `manage.py send_reminders`.
+    The one routine behind both the beat task and `manage.py send_reminders`. Returns
+    (new rows per rule, rows handed to workers or sent here): with tasks run inline or
+    the broker unreachable, the batches are delivered in this process (`dispatch_due`).
     """
-    from notifications.delivery import deliver_due
+    from notifications.delivery import dispatch_due
 
     counts = run_all()
-    return counts, deliver_due(limit=None)
+    return counts, dispatch_due()

@@ -8,6 +8,9 @@ Redis is flushed and redelivered when a countdown outlives the broker's visibili
 timeout; the claim would stop it from sending twice, but it would add nothing the row
 does not already do. So the task makes one attempt and returns; the database is the
 only source of truth about what is left to send.
+
+The reminder run (send_reminders) queues its rows and returns after handing them, a few
+hundred ids per task, to deliver_batch: every worker process takes a share of the batches.
 """
 
 from celery import shared_task
@@ -22,6 +25,14 @@ def deliver_notification(notification_id: int) -> bool:
 
 
 @shared_task(ignore_result=True)
+def deliver_batch(notification_ids: list[int]) -> int:
+    """Send a batch of outbox rows over one mail connection; failures are scheduled per row."""
+    from notifications.delivery import deliver_batch as deliver_rows
+
+    return deliver_rows(notification_ids)
+
+
+@shared_task(ignore_result=True)
 def deliver_pending() -> int:
     """Deliver every row that is due and was not sent (the sweep)."""
     from notifications.delivery import deliver_due
@@ -31,7 +42,7 @@ def deliver_pending() -> int:
 
 @shared_task(ignore_result=True)
 def send_reminders() -> dict[str, int]:
-    """Run every registered reminder rule once and deliver what is due."""
+    """Run every registered reminder rule once and hand what is due to `deliver_batch` tasks."""
     from notifications.reminders import run_and_deliver
 
     counts, _delivered = run_and_deliver()
