@@ -22,4 +22,4 @@ USER app
 
 EXPOSE 8000
 
-CMD ["gunicorn", "microintern.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "microintern.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

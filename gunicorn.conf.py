@@ -1,6 +1,6 @@
 """gunicorn settings for MicroIntern; gunicorn reads ./gunicorn.conf.py on its own.
 
-Command-line flags win over this file (the Docker image passes --bind and --workers), and
+Command-line flags win over this file (the Docker image passes only --bind), and
 WEB_CONCURRENCY / GUNICORN_THREADS override the two numbers below without editing it.
 """
 
