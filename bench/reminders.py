@@ -14,9 +14,13 @@ COUNT = int(os.environ.get("BENCH_FANOUT_COUNT", "10000"))
 
 def fanout_reminders() -> Iterator[Reminder]:
     """The first COUNT saved listings, each due a deadline reminder (the real email template)."""
-    from listings.models import SavedListing
+    from listings.models import Listing, SavedListing
 
-    saved = SavedListing.objects.select_related("listing__organization", "user").order_by("pk")
+    saved = (
+        SavedListing.objects.select_related("listing__organization", "user")
+        .defer(*Listing.long_field_paths("listing__"))
+        .order_by("pk")
+    )
     for item in saved[:COUNT]:
         listing = item.listing
         yield Reminder(

@@ -37,6 +37,7 @@ def deadline_reminders() -> Iterator[Reminder]:
         # The applications app reaches listings through the reverse relation `applications`.
         .exclude(listing__applications__student=F("user"))
         .select_related("listing__organization", "user")
+        .defer(*Listing.long_field_paths("listing__"))
     )
     for item in saved:
         listing = item.listing
