@@ -227,6 +227,9 @@ APPLY_ADDRESS_RATE_LIMIT = env("APPLY_ADDRESS_RATE_LIMIT", default="60/h")
 
 # CSV exports of at most this many rows download at once; larger ones run in the background.
 REPORTS_EXPORT_INLINE_MAX_ROWS = env.int("REPORTS_EXPORT_INLINE_MAX_ROWS", default=5000)
+# The dashboard's figures are read side by side on this many database connections (1: one
+# after the other); each large aggregate keeps one PostgreSQL process busy.
+REPORTS_QUERY_THREADS = env.int("REPORTS_QUERY_THREADS", default=2)
 
 # --- Reminders (offsets of each rule; see listings/reminders.py, applications/reminders.py) ---
 

@@ -4,8 +4,9 @@ Each function below is one query (or a fixed few) whatever the number of rows: c
 conditional aggregates (`Count(filter=Q(...))`), medians and percentiles are PostgreSQL's
 `percentile_cont`, and groupings (weeks, industries, currencies) are `GROUP BY`s. Python
 only adds up grouped rows (at most one per day or per industry), never one row per listing or
-application. `build_dashboard()` runs them all in one transaction: a constant number of
-queries (twelve, plus two settings for the transaction: see `tune_for_reports`).
+application. `build_dashboard()` runs them side by side on a few connections of their own
+(or one after the other in the caller's transaction): a constant number of queries, twelve,
+plus two settings per transaction (see `tune_for_reports`).
 
 Periods are whole days in the site's time zone (UTC): from the first day's midnight to the
 midnight after the last day.
@@ -14,11 +15,15 @@ midnight after the last day.
 from __future__ import annotations
 
 import datetime
+import threading
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import (
     Aggregate,
     Avg,
@@ -374,14 +379,9 @@ def organization_figures(period: Period) -> dict:
     )
 
 
-def activity(period: Period) -> tuple[list[dict], list[dict]]:
-    """Listings first published and applications submitted, per week and per industry (4 queries).
-
-    Each kind is counted twice: grouped by day (at most the period's days) and grouped by
-    industry (at most the number of industries), never by both at once, which costs twice
-    as much on large tables; days add up into weeks here.
-    """
-    kinds = {
+def _activity_sources(period: Period) -> dict[str, tuple]:
+    """Per kind of activity: the rows in the period, their moment, the path to their industry."""
+    return {
         "listings": (
             Listing.objects.filter(period.during("published_at"), period.in_industry("industry")),
             "published_at",
@@ -395,13 +395,42 @@ def activity(period: Period) -> tuple[list[dict], list[dict]]:
             "listing__industry__name",
         ),
     }
+
+
+def activity_per_day(period: Period, kind: str) -> list[dict]:
+    """Listings first published or applications submitted, per day of the period (1 query)."""
+    rows, moment, _industry = _activity_sources(period)[kind]
+    return list(rows.values(day=TruncDate(moment)).annotate(n=Count("pk")).order_by())
+
+
+def activity_per_industry(period: Period, kind: str) -> list[dict]:
+    """Listings first published or applications submitted, per industry (1 query).
+
+    Counted apart from the days: grouping by day and industry at once costs twice as much
+    on large tables as the two groupings one after the other.
+    """
+    rows, _moment, industry = _activity_sources(period)[kind]
+    return list(rows.values(name=F(industry)).annotate(n=Count("pk")).order_by())
+
+
+def activity(
+    period: Period, counts: dict[str, tuple] | None = None
+) -> tuple[list[dict], list[dict]]:
+    """Listings first published and applications submitted, per week and per industry.
+
+    Days add up into weeks. `counts` holds, per kind, the rows of `activity_per_day()` and
+    `activity_per_industry()` when they were read already (4 queries if not).
+    """
+    counts = counts or {
+        kind: (activity_per_day(period, kind), activity_per_industry(period, kind))
+        for kind in _activity_sources(period)
+    }
     weeks = {week: {"week": week, "listings": 0, "applications": 0} for week in period.weeks()}
     industries: dict[str, dict] = {}
-    for key, (rows, moment, industry) in kinds.items():
-        for row in rows.values(day=TruncDate(moment)).annotate(n=Count("pk")).order_by():
+    for key, (per_day, per_industry) in counts.items():
+        for row in per_day:
             monday = row["day"] - datetime.timedelta(days=row["day"].weekday())
             weeks[monday][key] += row["n"]
-        per_industry = rows.values(name=F(industry)).annotate(n=Count("pk")).order_by()
         for row in per_industry:
             name = row["name"]
             totals = industries.setdefault(
@@ -454,14 +483,77 @@ class Dashboard:
 
 
 def build_dashboard(period: Period, *, now: datetime.datetime | None = None) -> Dashboard:
-    """All the dashboard's figures for `period`: a fixed number of queries, whatever the data size."""
-    with transaction.atomic():
-        tune_for_reports()
-        return _build_dashboard(period, now=now or timezone.now())
+    """All the dashboard's figures for `period`: a fixed number of queries, whatever the data size.
+
+    The figures are independent aggregates; outside a transaction they are read side by
+    side on REPORTS_QUERY_THREADS database connections of their own (each large aggregate
+    keeps one core of PostgreSQL busy, so two connections answer in about half the time).
+    Inside a transaction (a test, a caller's atomic block) they are read one after the
+    other on the caller's connection, which alone sees its uncommitted rows.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    # The slowest first, so that the connections finish at about the same time.
+    parts: dict[str, Callable[[], object]] = {
+        "application_industries": lambda: activity_per_industry(period, "applications"),
+        "applications": lambda: application_figures(period, today=today),
+        "application_days": lambda: activity_per_day(period, "applications"),
+        "per_listing": lambda: applications_per_listing(period),
+        "listing_industries": lambda: activity_per_industry(period, "listings"),
+        "listing_days": lambda: activity_per_day(period, "listings"),
+        "outcomes": lambda: outcome_figures(period),
+        "listings": lambda: listing_figures(period, now=now),
+        "pay": lambda: pay_by_currency(period),
+        "organizations": lambda: organization_figures(period),
+        "top_organizations": lambda: top_organizations(period),
+    }
+    threads = settings.REPORTS_QUERY_THREADS
+    if threads > 1 and not connection.in_atomic_block:
+        figures = _side_by_side(parts, threads)
+    else:
+        with transaction.atomic():
+            tune_for_reports()
+            figures = {name: part() for name, part in parts.items()}
+    return _assemble(period, figures)
+
+
+def _side_by_side(parts: dict[str, Callable[[], object]], threads: int) -> dict[str, object]:
+    """Run the parts on `threads` worker threads, each on a database connection of its own.
+
+    Each thread takes the next part in order until none is left, all in one transaction,
+    and closes its connection at the end. The first error is raised once all have stopped.
+    """
+    waiting = deque(parts.items())  # popleft() is atomic: each part is taken once
+    figures: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with transaction.atomic():
+                tune_for_reports()
+                while waiting and not errors:
+                    try:
+                        name, part = waiting.popleft()
+                    except IndexError:
+                        break
+                    figures[name] = part()
+        except BaseException as error:  # re-raised in the calling thread below
+            errors.append(error)
+        finally:
+            connections.close_all()  # this thread's own connections only
+
+    workers = [threading.Thread(target=work, name=f"reports-{number}") for number in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if errors:
+        raise errors[0]
+    return figures
 
 
 def tune_for_reports() -> None:
-    """Settings for the report's few large aggregates, until the end of the current transaction.
+    """Settings for the report's large aggregates, until the end of the current transaction.
 
     The JIT compiler goes off: these aggregates run for tens of milliseconds, and compiling
     them first costs more than that (it starts above a cost estimate that large tables reach
@@ -475,31 +567,37 @@ def tune_for_reports() -> None:
         )
 
 
-def _build_dashboard(period: Period, *, now: datetime.datetime) -> Dashboard:
-    applications = application_figures(period, today=timezone.localdate(now))
+def _assemble(period: Period, figures: dict[str, object]) -> Dashboard:
+    applications = figures["applications"]
     applications["decision_median"], applications["decision_p90"] = median_and_p90(
         applications.pop("decision_times")
     )
-    applications["per_listing_median"] = applications_per_listing(period)
+    applications["per_listing_median"] = figures["per_listing"]
     applications["completion_rate"] = share(
         applications["completions"], applications["acceptances"]
     )
     applications["no_decision_share"] = share(
         applications["undecided_after_end"], applications["applications"]
     )
-    outcomes = outcome_figures(period)
+    outcomes = figures["outcomes"]
     outcomes["coverage"] = share(outcomes["both_sides"], outcomes["completed"])
-    weekly, industries = activity(period)
-    listings = listing_figures(period, now=now)
+    weekly, industries = activity(
+        period,
+        {
+            "listings": (figures["listing_days"], figures["listing_industries"]),
+            "applications": (figures["application_days"], figures["application_industries"]),
+        },
+    )
+    listings = figures["listings"]
     listings["published"] = sum(week["listings"] for week in weekly)
     return Dashboard(
         period=period,
         listings=listings,
         applications=applications,
         outcomes=outcomes,
-        pay=pay_by_currency(period),
-        organizations=organization_figures(period),
-        top_organizations=top_organizations(period),
+        pay=figures["pay"],
+        organizations=figures["organizations"],
+        top_organizations=figures["top_organizations"],
         weekly=weekly,
         industries=industries,
     )
