@@ -1,7 +1,8 @@
 """The mail server refuses: first "451 try later", then "550 rejected"; then a closed port.
 
-Every failed attempt must go back to the queue with a growing, jittered delay, and after
-NOTIFICATION_MAX_ATTEMPTS the row must be marked failed and show up for staff at /staff/
+Every temporary failure (451, a closed port) must go back to the queue with a growing,
+jittered delay, and after NOTIFICATION_MAX_ATTEMPTS the row must be marked failed; a
+permanent refusal (550) marks it failed at once. Failed rows show up for staff at /staff/
 under "delivery problem: failed". The delays between attempts are real minutes; the run
 does not wait for them: before each sweep it checks the delay that was set, then moves the
 row's next attempt to now, as the clock would.
@@ -46,7 +47,8 @@ def _attempts(result: Result, ids: list[int], modes: list[str], sink) -> None:
             sink.mode = mode
         before = timezone.now()
         sent = deliver_due(limit=None)
-        last = attempt == settings.NOTIFICATION_MAX_ATTEMPTS
+        # A 550 refuses the message for good: failed at once, whatever attempts are left.
+        last = attempt == settings.NOTIFICATION_MAX_ATTEMPTS or mode == "550"
         states = set(rows.values_list("status", "attempts"))
         expected = {("failed" if last else "pending", attempt)}
         delays = [
@@ -82,8 +84,11 @@ def run(stack) -> Result:
     sink = stack.sink
     attempts = settings.NOTIFICATION_MAX_ATTEMPTS
     refused = _queue("refused", ROWS)
-    result.note(f"{ROWS} emails to a server answering 451 twice, then 550 ({attempts} attempts)")
-    modes = ["451", "451"] + ["550"] * (attempts - 2)
+    result.note(
+        f"{ROWS} emails to a server answering 451 twice (temporary), then 550 (permanent: "
+        f"failed at once, though {attempts} attempts are allowed)"
+    )
+    modes = ["451", "451", "550"]
     _attempts(result, refused, modes, sink)
     result.note(f"the server was asked {sum(sink.refused.values())} times: {dict(sink.refused)}")
 

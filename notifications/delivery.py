@@ -4,7 +4,8 @@ A row is sent only by whoever claims it (pending → sending, under a row lock t
 others skip), so two workers, a redelivered task and two beats cannot send it twice. A failed attempt
 goes back to pending with an exponential, jittered `next_attempt_at`; the periodic
 sweep (`deliver_due`) picks it up then, and after NOTIFICATION_MAX_ATTEMPTS the row is
-marked failed for staff to see.
+marked failed for staff to see; a permanent refusal of the message (a 5xx reply about its
+recipient or content) marks it failed at once.
 
 Rows go out in batches (`deliver_batch`, NOTIFICATION_BATCH_SIZE rows): one statement
 claims every due row of the batch, the recipients' preferences are read in one query,
@@ -242,15 +243,36 @@ def _return_untried(rows: list[Notification]) -> None:
     logger.warning("Batch out of time; %s untried notifications returned to the queue.", returned)
 
 
+def refused_for_good(error: Exception) -> bool:
+    """True when the mail server refused this message permanently (a 5xx reply).
+
+    Only refusals of the message itself count: its recipients (no such mailbox) or its
+    content. Retrying those can only be refused again, so the row is marked failed at once
+    for staff to see (and to retry once the address is corrected). A 5xx refusal of the
+    sender or of the login is the site's own mail configuration, the same for every row,
+    and a 4xx reply is temporary: those rows keep their attempts.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(error, smtplib.SMTPDataError):
+        return 500 <= error.smtp_code < 600
+    return False
+
+
 def _record_failure(notification: Notification, error: Exception) -> None:
     text = f"{type(error).__name__}: {error}"[:2000]
     now = timezone.now()
-    notification.mark_attempt_failed(error=text, retry_at=now + backoff(notification.attempts + 1))
+    final = refused_for_good(error)
+    notification.mark_attempt_failed(
+        error=text, retry_at=now + backoff(notification.attempts + 1), final=final
+    )
     if notification.status == Notification.Status.FAILED:
         logger.error(
-            "Notification %s failed for good after %s attempts: %s",
+            "Notification %s failed for good after %s attempts%s: %s",
             notification.pk,
             notification.attempts,
+            " (refused permanently by the mail server)" if final else "",
             text,
         )
     else:

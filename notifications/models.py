@@ -323,10 +323,13 @@ class Notification(models.Model):
             self.status, self.next_attempt_at = self.Status.SKIPPED, None
         return bool(updated)
 
-    def mark_attempt_failed(self, *, error: str, retry_at: datetime) -> bool:
-        """Record a failed send (sending → pending at `retry_at`, or failed when out of attempts)."""
+    def mark_attempt_failed(self, *, error: str, retry_at: datetime, final: bool = False) -> bool:
+        """Record a failed send (sending → pending at `retry_at`, or failed when out of attempts).
+
+        `final`: the mail server refused this message for good; no attempt is left.
+        """
         attempts = self.attempts + 1
-        if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        if final or attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
             status, retry_at = self.Status.FAILED, None
         else:
             status = self.Status.PENDING

@@ -37,6 +37,13 @@ class Refuser:
         return "451 Requested action aborted: local error in processing"
 
 
+class Rejecter:
+    """An SMTP server's handler that refuses every recipient for good (no such mailbox)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        return "550 5.1.1 No such user here"
+
+
 def _serve(handler, settings):
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -65,6 +72,14 @@ def smtp_sink(settings):
 def smtp_refusing(settings):
     """Email goes over SMTP to a real server on localhost that refuses every message."""
     controller = _serve(Refuser(), settings)
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_rejecting(settings):
+    """Email goes over SMTP to a real server on localhost that knows no recipient (550)."""
+    controller = _serve(Rejecter(), settings)
     yield controller
     controller.stop()
 

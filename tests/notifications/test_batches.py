@@ -55,7 +55,8 @@ class RecordingBackend(LocmemBackend):
         for message in messages:
             address = message.to[0]
             if address in RecordingBackend.refuse:
-                raise smtplib.SMTPRecipientsRefused({address: (550, b"No such user")})
+                # Temporary: the row keeps its attempts (a 5xx would fail it at once).
+                raise smtplib.SMTPRecipientsRefused({address: (450, b"Mailbox busy")})
             if address in RecordingBackend.drop:
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         return super().send_messages(messages)

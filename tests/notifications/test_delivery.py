@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import threading
 from datetime import timedelta
 from email import message_from_bytes
@@ -14,7 +15,13 @@ from django.db import connection
 from django.utils import timezone
 
 from notifications import delivery
-from notifications.delivery import STALE_SENDING_AFTER, backoff, deliver, deliver_due
+from notifications.delivery import (
+    STALE_SENDING_AFTER,
+    backoff,
+    deliver,
+    deliver_due,
+    refused_for_good,
+)
 from notifications.models import Notification
 
 
@@ -78,6 +85,43 @@ def test_refused_message_is_scheduled_for_a_later_attempt(db, make_email, smtp_r
     assert "451" in notification.last_error
     assert before + timedelta(seconds=60) <= notification.next_attempt_at
     assert notification.next_attempt_at <= timezone.now() + timedelta(seconds=75)
+
+
+def test_a_recipient_refused_for_good_fails_at_once_for_staff_to_see(
+    db, make_email, smtp_rejecting
+):
+    notification = make_email()
+
+    assert deliver(notification.pk) is False
+
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (Notification.Status.FAILED, 1)
+    assert notification.next_attempt_at is None
+    assert "550" in notification.last_error
+    assert "No such user" in notification.last_error
+
+
+@pytest.mark.parametrize(
+    ("error", "final"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@x.test": (550, b"No such user")}), True),
+        (smtplib.SMTPRecipientsRefused({"a@x.test": (450, b"Mailbox busy")}), False),
+        (
+            smtplib.SMTPRecipientsRefused(
+                {"a@x.test": (550, b"No such user"), "b@x.test": (452, b"Full")}
+            ),
+            False,
+        ),
+        (smtplib.SMTPDataError(554, b"Message rejected as spam"), True),
+        (smtplib.SMTPDataError(451, b"Try again later"), False),
+        # The site's own sender or login refused: fixed once in the settings, for every row.
+        (smtplib.SMTPSenderRefused(550, b"Sender not allowed", "site@x.test"), False),
+        (smtplib.SMTPAuthenticationError(535, b"Bad credentials"), False),
+        (ConnectionRefusedError(111, "Connection refused"), False),
+    ],
+)
+def test_only_a_permanent_refusal_of_the_message_is_final(error, final):
+    assert refused_for_good(error) is final
 
 
 def test_unreachable_server_is_retried_with_backoff_then_failed(
