@@ -9,19 +9,20 @@ recipient or content) marks it failed at once.
 
 Rows go out in batches (`deliver_batch`, NOTIFICATION_BATCH_SIZE rows): one statement
 claims every due row of the batch, the recipients' preferences are read in one query,
-one mail connection carries every message, and the outcomes are written in one UPDATE
-for the sent rows and one for the skipped ones. A message that fails is recorded on its
+one mail connection carries every message, and the outcomes are written one UPDATE per
+MARK_SENT_EVERY sent rows and one for the skipped ones. A message that fails is recorded on its
 own row (the others are still sent); when the connection cannot be opened, every claimed
 row is recorded as a failed attempt. The reminder run hands the batches to Celery
 (`dispatch_due`) so that every worker process takes a share; one email after a
 transition is a batch of one (`deliver`).
 
 The one window left is the one SMTP itself leaves: a worker killed after the server
-accepted a message but before its row was marked sent. A batch marks its sent rows
-together at its end, so a worker killed mid-batch leaves the batch's rows in `sending`;
-the sweep returns them to the queue after STALE_SENDING_AFTER, and the messages the
-server had already accepted may arrive twice: SMTP offers no way to ask whether a
-message was delivered, and twice is better than never. A batch stops sending after
+accepted a message but before its row was marked sent. A batch marks its sent rows in
+groups of MARK_SENT_EVERY as it goes, so a worker killed mid-batch leaves in `sending` the
+rows of the group it was on and the rows it had not reached; the sweep returns them to
+the queue after STALE_SENDING_AFTER, and the messages of that group the server had
+already accepted (at most MARK_SENT_EVERY) may arrive twice: SMTP offers no way to ask
+whether a message was delivered, and twice is better than never. A batch stops sending after
 SEND_BUDGET and returns the rows it did not try, so a slow mail server cannot keep a
 live worker sending rows the sweep already considers abandoned.
 """
@@ -55,6 +56,10 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 # Far longer than any send can take (EMAIL_TIMEOUT bounds each SMTP step).
 STALE_SENDING_AFTER = timedelta(minutes=10)
+# Sent rows are marked in groups of this many: one UPDATE per group instead of one commit per
+# message (which costs more than the send). A worker killed mid-batch may send again at most
+# this many messages: the ones the server took since the last group was marked.
+MARK_SENT_EVERY = 50
 # Rows one sweep sends at most; the next sweep continues.
 SWEEP_LIMIT = 200
 # A batch stops sending after this long and returns its untried rows: well within
@@ -148,8 +153,8 @@ def deliver_batch(notification_ids: Iterable[int]) -> int:
     """Send the due rows among these ids that nobody else is sending; how many were sent.
 
     One statement claims them all, one query reads the recipients' preferences, one mail
-    connection sends every message; sent rows are marked in one UPDATE (only those still
-    claimed by this batch), rows whose recipient turned the category off are marked
+    connection sends every message; sent rows are marked one UPDATE per MARK_SENT_EVERY
+    (only those still claimed by this batch), rows whose recipient turned the category off are marked
     skipped in one UPDATE (they stay in the in-app list), and each failure is scheduled
     on its own row. Call it outside a transaction: the claim must be committed before
     the sends start.
@@ -164,14 +169,7 @@ def deliver_batch(notification_ids: Iterable[int]) -> int:
         # Turned off by the person: no email, but the rows stay in their in-app list.
         unwanted = {row.pk for row in claimed} - {row.pk for row in wanted}
         ours.filter(pk__in=unwanted).mark_skipped()
-    sent = _send(wanted)
-    if sent:
-        marked = ours.filter(pk__in=[row.pk for row in sent]).mark_sent()
-        if marked < len(sent):
-            logger.warning(
-                "%s notifications were sent but had been released meanwhile.", len(sent) - marked
-            )
-    return len(sent)
+    return len(_send(wanted))
 
 
 def _send(rows: list[Notification]) -> list[Notification]:
@@ -181,6 +179,7 @@ def _send(rows: list[Notification]) -> list[Notification]:
     started = time.monotonic()
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
     sent: list[Notification] = []
+    unmarked: list[Notification] = []  # sent, not yet marked: at most MARK_SENT_EVERY
     footers: dict = {}
     try:
         try:
@@ -202,9 +201,26 @@ def _send(rows: list[Notification]) -> list[Notification]:
                     break
                 continue
             sent.append(row)
+            unmarked.append(row)
+            if len(unmarked) >= MARK_SENT_EVERY:
+                _mark_sent(unmarked)
     finally:
         _close(connection)
+        _mark_sent(unmarked)
     return sent
+
+
+def _mark_sent(rows: list[Notification]) -> None:
+    """Mark these sent rows in one UPDATE (only those still under this batch's claim)."""
+    if not rows:
+        return
+    held = Notification.objects.held(rows[0].claimed_at)
+    marked = held.filter(pk__in=[row.pk for row in rows]).mark_sent()
+    if marked < len(rows):
+        logger.warning(
+            "%s notifications were sent but had been released meanwhile.", len(rows) - marked
+        )
+    rows.clear()
 
 
 def _connection_lost(error: Exception) -> bool:

@@ -234,6 +234,25 @@ def test_a_refused_message_mid_batch_fails_alone(db, backend):
     assert backend.opened == 1  # a refusal leaves the session usable
 
 
+def test_sent_rows_are_marked_in_small_groups_while_the_batch_goes_on(db, backend, monkeypatch):
+    # A worker killed mid-batch may send again only what the server took since the last group.
+    monkeypatch.setattr(delivery, "MARK_SENT_EVERY", 2)
+    rows = _rows(5)
+    seen: list[list[str]] = []
+    send = RecordingBackend.send_messages
+
+    def watching(self, messages):
+        seen.append(_statuses(rows))  # the outbox as the server takes each message
+        return send(self, messages)
+
+    monkeypatch.setattr(RecordingBackend, "send_messages", watching)
+
+    assert deliver_batch(_ids(rows)) == 5
+
+    assert [states.count("sent") for states in seen] == [0, 0, 2, 2, 4]
+    assert _statuses(rows) == ["sent"] * 5
+
+
 def test_a_dropped_connection_mid_batch_is_opened_again_for_the_rest(db, backend):
     rows = _rows(3)
     backend.drop = {"b1@student.test"}
