@@ -111,14 +111,16 @@ def run_all() -> dict[str, int]:
     return counts
 
 
-def run_and_deliver() -> tuple[dict[str, int], int]:
-    """Run every rule once, then hand everything due to the workers in batches.
+def run_and_deliver(*, here: bool = False) -> tuple[dict[str, int], int]:
+    """Run every rule once, then send everything due; (new rows per rule, emails).
 
-    The one routine behind both the beat task and `manage.py send_reminders`. Returns
-    (new rows per rule, rows handed to workers or sent here): with tasks run inline or
-    the broker unreachable, the batches are delivered in this process (`dispatch_due`).
+    The one routine behind both the beat task and `manage.py send_reminders`. The beat
+    task hands the due rows to the workers in batches (`dispatch_due`; delivered in this
+    process when tasks run inline or the broker is unreachable) and counts the rows handed
+    over or sent. `here=True` sends every batch in this process before returning and
+    counts the emails sent: the management command promises that.
     """
-    from notifications.delivery import dispatch_due
+    from notifications.delivery import deliver_due, dispatch_due
 
     counts = run_all()
-    return counts, dispatch_due()
+    return counts, deliver_due(limit=None) if here else dispatch_due()

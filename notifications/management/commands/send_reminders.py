@@ -5,13 +5,12 @@ from notifications.reminders import registered, run_and_deliver
 
 class Command(BaseCommand):
     help = (
-        "Run every reminder rule once and send what is due (the same routine the beat "
-        "schedule runs): in batches handed to the Celery workers, or sent here when the "
-        "broker is unreachable or tasks run inline. Prints a count per rule."
+        "Run every reminder rule once and deliver what is due before exiting "
+        "(the same routine the beat schedule runs). Prints a count per rule."
     )
 
     def handle(self, *args, **options) -> None:
-        counts, delivered = run_and_deliver()
+        counts, delivered = run_and_deliver(here=True)
         for name in registered():
             if name in counts:
                 self.stdout.write(f"{name}: {counts[name]} queued")
@@ -19,4 +18,4 @@ class Command(BaseCommand):
                 self.stderr.write(self.style.ERROR(f"{name}: failed (see the log)"))
         if not counts and not registered():
             self.stdout.write("No reminder rules are registered.")
-        self.stdout.write(f"emails sent or handed to the workers: {delivered}")
+        self.stdout.write(f"delivered: {delivered}")
