@@ -75,6 +75,7 @@ def measure_pages(urls: dict[str, str], who: dict, repeat: int = 5) -> dict:
 
     from django.core.cache import cache
     from django.db import connection
+    from django.test import override_settings
     from django.test.utils import CaptureQueriesContext
 
     fresh, again, render_ms, captured = {}, {}, {}, {}
@@ -87,9 +88,17 @@ def measure_pages(urls: dict[str, str], who: dict, repeat: int = 5) -> dict:
         while len(samples) < repeat and (not samples or time.monotonic() < deadline):
             cache.clear()
             started = time.perf_counter()
-            with CaptureQueriesContext(connection) as queries:
-                client.get(url)
+            client.get(url)
             samples.append((time.perf_counter() - started) * 1000)
+        # Counted with the staff dashboard's figures read on this connection (they are
+        # read side by side on connections of their own otherwise), so that every query
+        # of the page is counted.
+        cache.clear()
+        with (
+            override_settings(REPORTS_QUERY_THREADS=1),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            client.get(url)
         captured[name] = [q["sql"] for q in queries.captured_queries]
         fresh[name] = len(captured[name])
         render_ms[name] = round(statistics.median(samples), 1)
