@@ -165,8 +165,8 @@ def main() -> None:
         # From the task's start to the last row sent.
         projected = seconds(started_at, span["sent_to"]) or measured_seconds
     elif sent and queue_seconds is not None and deliver_seconds is not None:
-        # Out of time: the queue is complete (one transaction), delivery went at this pace.
-        projected = queue_seconds + deliver_seconds * len(due) / sent
+        # Out of time: the rows sent so far went at this pace (from the task's start).
+        projected = seconds(started_at, span["sent_to"]) * len(due) / sent
     else:
         projected = measured_seconds
     result = {

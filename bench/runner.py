@@ -617,8 +617,9 @@ def markdown(result: dict) -> str:
         lines += [
             "",
             f"Reminder fan-out (`send_reminders` on a Celery worker, concurrency 2): "
-            f"{fan['reminders']} reminders queued and delivered {took}: queue "
-            f"{fan['queue_seconds']} s, deliver {fan['deliver_seconds']} s. Rendering the same "
+            f"{fan['reminders']} reminders queued and delivered {took}: queued over "
+            f"{fan['queue_seconds']} s (the workers sending each batch as it is stored), the "
+            f"last sent {fan['deliver_seconds']} s after the last was queued. Rendering the same "
             f"emails alone takes {fan['render_seconds']} s: ratio {fan['ratio']}. "
             f"Duplicates {fan['duplicates']}; {rerun}.",
         ]

@@ -33,7 +33,7 @@ import logging
 import random
 import smtplib
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -321,26 +321,34 @@ def deliver_due(limit: int | None = SWEEP_LIMIT) -> int:
     return sum(deliver_batch(batch) for batch in _batches(_due_ids(now, limit)))
 
 
-def dispatch_due() -> int:
-    """Release abandoned rows, then hand every due row to the workers in batches.
+def dispatch(ids: Iterable[int]) -> int:
+    """Hand these rows to the workers, one `deliver_batch` task per NOTIFICATION_BATCH_SIZE.
 
-    Each batch of NOTIFICATION_BATCH_SIZE ids becomes one `deliver_batch` task, so every
-    worker process takes a share. When tasks run inline (tests, CELERY_TASK_ALWAYS_EAGER)
-    or the broker is unreachable, the batches are delivered here with the same code.
-    Returns the rows handed to workers plus the emails sent here.
+    Every worker process takes a share. When tasks run inline (tests,
+    CELERY_TASK_ALWAYS_EAGER) or the broker is unreachable, the batches are delivered here
+    with the same code. Returns the rows handed to workers plus the emails sent here.
     """
     from notifications.tasks import deliver_batch as task
 
-    now = timezone.now()
-    release_stale(now)
     inline = task.app.conf.task_always_eager
     count = 0
-    for batch in _batches(_due_ids(now, None)):
+    for batch in _batches(list(ids)):
         if not inline and hand_over(task, batch):
             count += len(batch)
         else:
             count += deliver_batch(batch)
     return count
+
+
+def dispatch_due(*, skip: Collection[int] = ()) -> int:
+    """Release abandoned rows, then hand every due row to the workers (`dispatch`).
+
+    `skip` holds rows already handed over by the caller. Returns the rows handed to
+    workers plus the emails sent here.
+    """
+    now = timezone.now()
+    release_stale(now)
+    return dispatch(pk for pk in _due_ids(now, None) if pk not in skip)
 
 
 def _due_ids(now: datetime, limit: int | None) -> list[int]:

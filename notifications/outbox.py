@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from itertools import islice
 from typing import Any
 
@@ -103,7 +104,12 @@ def queue_email(*, enqueue: bool = True, **email: Any) -> Notification | None:
     return notification
 
 
-def queue_emails(emails: Iterable[dict[str, Any]], *, batch_size: int | None = None) -> int:
+def queue_emails(
+    emails: Iterable[dict[str, Any]],
+    *,
+    batch_size: int | None = None,
+    stored: Callable[[list[int]], None] | None = None,
+) -> int:
     """Store many emails in the outbox, one INSERT per batch; how many rows are new.
 
     Each item holds the arguments of `build_notification`; a batch is QUEUE_BATCH_SIZE
@@ -111,24 +117,33 @@ def queue_emails(emails: Iterable[dict[str, Any]], *, batch_size: int | None = N
     dedupe keys the outbox already holds, so a second run renders nothing; then one
     `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING` stores the rest and counts
     only the rows it stored, even when a concurrent run stored some of the same keys in
-    between. All or nothing (one transaction); nothing is handed to Celery: the caller
-    delivers (the reminder run), or the sweep does.
+    between. Nothing is handed to Celery here.
+
+    Without `stored`, all or nothing: one transaction for every batch (the caller
+    delivers, or the sweep does). With `stored`, each batch is committed on its own and
+    `stored(ids)` is called with its new rows' ids, so that they can be on their way
+    while the next batches are rendered; if the emails stop halfway (an error), the
+    batches before stay queued and a later run, finding their keys, renders only the rest.
     """
     queued = 0
-    with transaction.atomic():
+    with transaction.atomic() if stored is None else nullcontext():
         for batch in _batches(emails, batch_size or QUEUE_BATCH_SIZE):
-            keys = {email["dedupe_key"] for email in batch}
-            held = set(
-                Notification.objects.filter(dedupe_key__in=keys).values_list(
-                    "dedupe_key", flat=True
+            with transaction.atomic():
+                keys = {email["dedupe_key"] for email in batch}
+                held = set(
+                    Notification.objects.filter(dedupe_key__in=keys).values_list(
+                        "dedupe_key", flat=True
+                    )
                 )
-            )
-            rows: dict[str, Notification] = {}
-            for email in batch:
-                key = email["dedupe_key"]
-                if key not in held and key not in rows:
-                    rows[key] = build_notification(**email)
-            queued += _insert_new(list(rows.values()))
+                rows: dict[str, Notification] = {}
+                for email in batch:
+                    key = email["dedupe_key"]
+                    if key not in held and key not in rows:
+                        rows[key] = build_notification(**email)
+                ids = _insert_new(list(rows.values()))
+            queued += len(ids)
+            if stored is not None and ids:
+                stored(ids)
     return queued
 
 
@@ -138,10 +153,10 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _insert_new(rows: list[Notification]) -> int:
-    """INSERT the rows whose dedupe_key is not in the outbox yet; how many it stored."""
+def _insert_new(rows: list[Notification]) -> list[int]:
+    """INSERT the rows whose dedupe_key is not in the outbox yet; the ids of those it stored."""
     if not rows:
-        return 0
+        return []
     connection = connections[Notification.objects.db]
     quote = connection.ops.quote_name
     fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
@@ -160,7 +175,7 @@ def _insert_new(rows: list[Notification]) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, columns)
-        return len(cursor.fetchall())
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def enqueue_delivery(notification_id: int) -> None:

@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db import transaction
-
 from notifications.models import Category
 from notifications.outbox import queue_emails
 
@@ -85,27 +83,29 @@ def registered() -> list[str]:
     return list(_rules)
 
 
-def run_rule(name: str) -> int:
+def run_rule(name: str, *, stored: Callable[[list[int]], None] | None = None) -> int:
     """Run one rule and queue what it finds due, in batches; the number of new outbox rows.
 
-    Reminders whose dedupe key the outbox already holds are not rendered again.
+    Reminders whose dedupe key the outbox already holds are not rendered again, so a
+    rule's stable dedupe keys make every run pick up exactly the work left. Without
+    `stored`, one transaction per rule: a rule that breaks halfway leaves nothing behind.
+    With it, each batch is committed as it is stored and `stored(ids)` can send it on its
+    way while the rule goes on (see `queue_emails`).
     """
-    # One transaction per rule: a rule that breaks halfway leaves nothing behind,
-    # and its stable dedupe keys make the next run pick up exactly the same work.
-    # Nothing is handed to Celery per row: the run delivers right after (run_and_deliver).
-    with transaction.atomic():
-        return queue_emails(reminder.email() for reminder in _rules[name]())
+    emails = (reminder.email() for reminder in _rules[name]())
+    return queue_emails(emails, stored=stored)
 
 
-def run_all() -> dict[str, int]:
+def run_all(*, stored: Callable[[list[int]], None] | None = None) -> dict[str, int]:
     """Run every registered rule once; new outbox rows per rule name.
 
     A rule that raises is logged and left out of the result; the others still run.
+    `stored` is passed on to each rule's run (`run_rule`).
     """
     counts: dict[str, int] = {}
     for name in registered():
         try:
-            counts[name] = run_rule(name)
+            counts[name] = run_rule(name, stored=stored)
         except Exception:
             logger.exception("Reminder rule %s failed; the next run tries again.", name)
     return counts
@@ -115,12 +115,24 @@ def run_and_deliver(*, here: bool = False) -> tuple[dict[str, int], int]:
     """Run every rule once, then send everything due; (new rows per rule, emails).
 
     The one routine behind both the beat task and `manage.py send_reminders`. The beat
-    task hands the due rows to the workers in batches (`dispatch_due`; delivered in this
-    process when tasks run inline or the broker is unreachable) and counts the rows handed
-    over or sent. `here=True` sends every batch in this process before returning and
-    counts the emails sent: the management command promises that.
+    task hands each batch of new rows to the workers as soon as it is stored, so the
+    workers send while the rules go on rendering, then hands over whatever else is due
+    (`dispatch_due`; delivered in this process when tasks run inline or the broker is
+    unreachable); it counts the rows handed over or sent. `here=True` sends every batch
+    in this process before returning and counts the emails sent: the management command
+    promises that.
     """
-    from notifications.delivery import deliver_due, dispatch_due
+    from notifications.delivery import deliver_due, dispatch, dispatch_due
 
-    counts = run_all()
-    return counts, deliver_due(limit=None) if here else dispatch_due()
+    if here:
+        return run_all(), deliver_due(limit=None)
+    handed: set[int] = set()
+    sent = 0
+
+    def send_on(ids: list[int]) -> None:
+        nonlocal sent
+        handed.update(ids)
+        sent += dispatch(ids)
+
+    counts = run_all(stored=send_on)
+    return counts, sent + dispatch_due(skip=handed)

@@ -484,6 +484,35 @@ def test_a_rule_that_breaks_after_a_full_batch_leaves_nothing(db, rules, renders
     assert Notification.objects.count() == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_a_stored_callback_each_batch_is_committed_and_kept_if_the_rule_breaks(
+    rules, renders, monkeypatch
+):
+    monkeypatch.setattr(outbox, "QUEUE_BATCH_SIZE", 2)
+    stored: list[list[int]] = []
+
+    def broken():
+        yield from _nudges("ada", "grace", "alan")()
+        raise RuntimeError("the rule has a bug")
+
+    rules("test.nudges", broken)
+
+    with pytest.raises(RuntimeError):
+        run_rule("test.nudges", stored=stored.append)
+
+    # The full batch was committed and handed on; the half batch went with the error.
+    assert [len(ids) for ids in stored] == [2]
+    assert set(Notification.objects.values_list("dedupe_key", flat=True)) == {
+        "test.nudge:ada",
+        "test.nudge:grace",
+    }
+    reminders.unregister("test.nudges")  # the bug is fixed
+    rules("test.nudges", _nudges("ada", "grace", "alan"))
+    renders.clear()
+    assert run_rule("test.nudges", stored=stored.append) == 1
+    assert renders == ["alan"]  # the next run renders only what is left
+
+
 # --- Handing batches to the workers --------------------------------------------------------
 
 
@@ -521,6 +550,32 @@ def test_the_run_hands_batches_of_the_configured_size_to_the_workers(
     assert _statuses(rows) == ["sent"] * 3
     assert len(mail.outbox) == 5
     assert backend.opened == 3
+
+
+def test_the_run_hands_each_stored_batch_over_while_the_rule_goes_on(
+    db, rules, renders, celery_async, settings, monkeypatch
+):
+    monkeypatch.setattr(outbox, "QUEUE_BATCH_SIZE", 2)
+    settings.NOTIFICATION_BATCH_SIZE = 200
+    published_before: list[int] = []
+
+    def rule():
+        yield from _nudges("ada", "grace", "alan")()
+        # The first two are on the workers' queue before the rule has finished.
+        published_before.append(len(_published_batches()))
+        yield from _nudges("barbara", "edsger")()
+
+    rules("test.nudges", rule)
+
+    counts, handed = run_and_deliver()
+
+    assert (counts, handed) == ({"test.nudges": 5}, 5)
+    assert published_before == [1]
+    batches = _published_batches()
+    assert [len(batch) for batch in batches] == [2, 2, 1]  # each row handed over once
+    assert sorted(pk for batch in batches for pk in batch) == sorted(
+        Notification.objects.values_list("pk", flat=True)
+    )
 
 
 def test_inline_tasks_deliver_the_batches_here(db, settings, backend, monkeypatch):
