@@ -12,12 +12,10 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,6 +29,7 @@ from listings import jsonld
 from listings.filters import ORDERINGS, SORT_NEWEST, ListingFilter
 from listings.forms import ListingReportForm, SaveListingForm
 from listings.models import Listing, ListingReport, SavedListing
+from listings.version import listings_version
 
 #: How many open listings the home page shows.
 FEATURED_COUNT = 6
@@ -62,25 +61,6 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         """True when there are more results than the paginator shows."""
         return self._counted > self.cap
-
-
-def listings_version() -> str:
-    """A token that changes whenever a public listing page may change.
-
-    Every change to a listing goes through save() and moves its `updated_at`, and so does
-    every change of an organization's verification or name; both maxima are read from
-    indexes in one short query. What changes without them (a renamed skill) waits at most
-    VISITOR_CACHE_SECONDS. Open listings also change with the date.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Table names come from the models, not from input.
-            f"SELECT (SELECT max(updated_at) FROM {Listing._meta.db_table}), "  # noqa: S608
-            f"(SELECT max(updated_at) FROM {Organization._meta.db_table})"
-        )
-        listing_time, organization_time = cursor.fetchone()
-    stamps = (t.timestamp() if t else 0 for t in (listing_time, organization_time))
-    return "-".join(f"{stamp:.6f}" for stamp in stamps) + f"-{timezone.localdate().isoformat()}"
 
 
 def _is_plain_visit(request: HttpRequest) -> bool:

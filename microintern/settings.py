@@ -204,6 +204,9 @@ FREE_EMAIL_DOMAINS = env.list(
 
 # The pay floor, in the listing's own currency per hour: lower needs a justification.
 MIN_HOURLY_RATE = env.int("MIN_HOURLY_RATE", default=20)
+# Seconds a process reuses the listings' version (the key of the pages shared between
+# visitors) before reading it again; changes saved by the same process show at once.
+LISTINGS_VERSION_SECONDS = env.float("LISTINGS_VERSION_SECONDS", default=2.0)
 # Above this hourly rate a student project is flagged as implausible (a scam signal).
 IMPLAUSIBLE_HOURLY_RATE = env.int("IMPLAUSIBLE_HOURLY_RATE", default=150)
 # Listing reports one person, and one network address, may send (django-ratelimit rates).

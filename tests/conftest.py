@@ -6,6 +6,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from listings.version import forget_now
 from tests.factories import (
     PASSWORD,
     EmployerFactory,
@@ -39,6 +40,8 @@ def _clean_redis():
     client = redis.Redis.from_url(TEST_REDIS_URL)
     client.flushdb()
     client.close()
+    # The listings' version a process remembers belongs to the data of the test before.
+    forget_now()
 
 
 @pytest.fixture(autouse=True)

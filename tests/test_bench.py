@@ -12,8 +12,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from listings import filters, views
+from listings.models import Listing
 from microintern.bench_views import floor
 from tests.factories import (
     ApplicationFactory,
@@ -137,13 +139,35 @@ def test_student_dashboard_queries_do_not_grow_with_applications(login, student)
 # --- The visitors' cache ------------------------------------------------------------------------
 
 
-def test_a_visitor_gets_a_cached_copy_in_one_query(client, django_assert_num_queries):
+def test_a_visitor_gets_a_cached_copy_in_one_query_or_none(
+    client, settings, django_assert_num_queries
+):
     ListingFactory(published=True, title="Catalogue the archive")
     assert "Catalogue the archive" in client.get(LIST_URL).content.decode()
-    with django_assert_num_queries(1):
+    # Within LISTINGS_VERSION_SECONDS the process reuses the version it read: no query.
+    with django_assert_num_queries(0):
         response = client.get(LIST_URL)
     assert "Catalogue the archive" in response.content.decode()
     assert "Cookie" in response["Vary"]
+    # Read on every request, the version costs the one query.
+    settings.LISTINGS_VERSION_SECONDS = 0
+    with django_assert_num_queries(1):
+        response = client.get(LIST_URL)
+    assert "Catalogue the archive" in response.content.decode()
+
+
+def test_a_change_made_by_another_process_shows_within_the_version_time(client, settings):
+    settings.LISTINGS_VERSION_SECONDS = 60
+    listing = ListingFactory(published=True, title="Catalogue the archive")
+    assert "Catalogue the archive" in client.get(LIST_URL).content.decode()
+    # Another web process closes it: this process gets no signal, only the database moves.
+    Listing.objects.filter(pk=listing.pk).update(
+        status=Listing.Status.CLOSED, updated_at=timezone.now()
+    )
+    assert "Catalogue the archive" in client.get(LIST_URL).content.decode()  # still shared
+    # Once the version is older than LISTINGS_VERSION_SECONDS, it is read again.
+    settings.LISTINGS_VERSION_SECONDS = 0
+    assert "Catalogue the archive" not in client.get(LIST_URL).content.decode()
 
 
 def test_a_closed_listing_leaves_the_cached_pages_at_once(client):
