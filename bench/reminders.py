@@ -21,7 +21,7 @@ def fanout_reminders() -> Iterator[Reminder]:
         .defer(*Listing.long_field_paths("listing__"))
         .order_by("pk")
     )
-    for item in saved[:COUNT]:
+    for item in saved[:COUNT].iterator(chunk_size=500):
         listing = item.listing
         yield Reminder(
             to=item.user.email,

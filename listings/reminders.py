@@ -39,7 +39,8 @@ def deadline_reminders() -> Iterator[Reminder]:
         .select_related("listing__organization", "user")
         .defer(*Listing.long_field_paths("listing__"))
     )
-    for item in saved:
+    # Streamed: the first reminders are stored and on their way before the last are read.
+    for item in saved.iterator(chunk_size=500):
         listing = item.listing
         hours_left = (listing.deadline_at - now).total_seconds() / 3600
         offset = pick_offset(hours_left, offsets)
