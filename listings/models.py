@@ -94,19 +94,6 @@ class ListingQuerySet(models.QuerySet):
 class Listing(models.Model):
     """One micro-internship: a short, paid project an organization needs done."""
 
-    #: Fields a summary (a reminder email, a card) never shows; several kilobytes a row.
-    LONG_FIELDS = (
-        "description",
-        "description_html",
-        "deliverables",
-        "pay_justification",
-        "eligibility",
-        "moderation_note",
-        "risk_signals",
-        "approved_snapshot",
-        "search_vector",
-    )
-
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Waiting for review"
@@ -335,14 +322,6 @@ class Listing(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("listings:detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def long_field_paths(cls, through: str = "") -> list[str]:
-        """LONG_FIELDS for `defer()`, from a model that selects its listing along `through`.
-
-        `SavedListing.objects.select_related("listing").defer(*Listing.long_field_paths("listing__"))`
-        """
-        return [f"{through}{name}" for name in cls.LONG_FIELDS]
 
     def compute_hourly_rate(self) -> Decimal:
         if not self.estimated_hours or self.fee is None:

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application, Feedback
 from listings.models import SavedListing
@@ -54,6 +56,32 @@ def test_a_late_save_gets_only_the_nearest_reminder():
     with time_machine.travel(listing.deadline_at - timedelta(hours=10)):
         assert run_rule("listings.deadline") == 1
     assert sent("listings.deadline")[0].startswith("listings.deadline:24h:")
+
+
+def test_deadline_reminders_take_the_same_queries_for_any_number_of_savers():
+    # Every field the email shows is read with the saved listings (DEADLINE_FIELDS): one
+    # it starts to use without being listed there would cost a query per reminder.
+    listing = ListingFactory(published=True, title="Catalogue the archive")
+    savers = [StudentFactory(first_name="Ada", last_name=f"Saver{n}") for n in range(6)]
+    SavedListing.objects.create(user=savers[0], listing=listing)
+
+    def queries_for_a_run() -> int:
+        Notification.objects.all().delete()
+        with time_machine.travel(listing.deadline_at - timedelta(hours=70)):
+            with CaptureQueriesContext(connection) as captured:
+                run_rule("listings.deadline")
+        return len(captured.captured_queries)
+
+    one = queries_for_a_run()
+    for saver in savers[1:]:
+        SavedListing.objects.create(user=saver, listing=listing)
+    assert queries_for_a_run() == one
+    emails = Notification.objects.filter(kind="listings.deadline")
+    assert emails.count() == 6
+    body = emails.get(recipient=savers[3]).body_text
+    assert "Hello Ada Saver3" in body
+    assert "Catalogue the archive" in body
+    assert listing.organization.name in body
 
 
 # --- Moderation digest -----------------------------------------------------------------------------
