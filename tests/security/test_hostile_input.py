@@ -29,8 +29,10 @@ from django.utils.safestring import SafeData
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.forms import StudentProfileForm
 from accounts.models import Organization
 from applications.models import Application
+from listings.admin_forms import EmployerListingForm
 from listings.models import Listing, ListingReport, SavedSearch
 from tests.factories import (
     MINIMAL_PDF,
@@ -286,22 +288,8 @@ def test_employer_sign_up(client, db, changes, email):
 
 # --- Profile ----------------------------------------------------------------------------------------
 
-PROFILE_FIELDS = [
-    "first_name",
-    "last_name",
-    "school",
-    "program",
-    "graduation_year",
-    "bio",
-    "skills",
-    "weekly_hours",
-    "portfolio_url",
-    "github_url",
-    "linkedin_url",
-    "handle",
-    "portfolio_public",
-    "resume",
-]
+# Every field of the profile form, so that a field added to it is tried too.
+PROFILE_FIELDS = list(StudentProfileForm.base_fields)
 LINKS = st.sampled_from(
     [
         f"javascript:alert('{MARKER}')",
@@ -389,27 +377,8 @@ def test_apply(settings, client, student, employer, organization, changes):
 
 # --- Listings in /employer/ ---------------------------------------------------------------------------
 
-LISTING_FIELDS = [
-    "title",
-    "summary",
-    "description",
-    "deliverables",
-    "skills",
-    "industry",
-    "estimated_hours",
-    "fee",
-    "currency",
-    "pay_justification",
-    "location_type",
-    "city",
-    "region",
-    "country",
-    "openings",
-    "application_deadline",
-    "due_date",
-    "eligibility",
-    "contact_email",
-]
+# Every field of the employer's listing form but the organization (the employer's own).
+LISTING_FIELDS = [name for name in EmployerListingForm.base_fields if name != "organization"]
 LISTING_TEXT = [
     "title",
     "summary",
