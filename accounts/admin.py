@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.admin_history import HistoryInline
 from accounts.models import (
     Membership,
     Organization,
@@ -76,18 +77,14 @@ class UserAdmin(BaseUserAdmin):
         return super().has_delete_permission(request, obj)
 
 
-class OrganizationEventInline(admin.TabularInline):
+class OrganizationEventInline(HistoryInline):
+    """An organization's verification history: who changed it, from what to what, and why."""
+
     model = OrganizationEvent
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    status_choices = Organization.Verification
+    fields = ["created_at", "actor_name", "from_label", "to_label", "note"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    ordering = ["-created_at", "-pk"]
 
 
 class MembershipInline(admin.TabularInline):

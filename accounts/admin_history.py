@@ -1,26 +1,15 @@
-"""The read-only history inline shared by every model that keeps an event log."""
+"""The read-only inlines: the history shared by every model that keeps an event log."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 
-class HistoryInline(admin.TabularInline):
-    """An append-only event log: nobody adds, edits or deletes a row.
-
-    Subclasses set `model`, `status_choices` (the owner's Status class) and `fields`.
-    """
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown for reference beside their owner: nobody adds, edits or deletes one here."""
 
     extra = 0
     can_delete = False
-    verbose_name = "event"
-    verbose_name_plural = "history"
-    status_choices = None
-    #: How an empty from-status reads (the first event of a new object).
-    new_label = "New"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -30,6 +19,22 @@ class HistoryInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class HistoryInline(ReadOnlyInline):
+    """An append-only event log: nobody adds, edits or deletes a row.
+
+    Subclasses set `model`, `status_choices` (the owner's Status class) and `fields`.
+    """
+
+    verbose_name = "event"
+    verbose_name_plural = "history"
+    status_choices = None
+    #: How an empty from-status reads (the first event of a new object).
+    new_label = "New"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
     def status_label(self, value: str) -> str:
         if not value:

@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from accounts.admin import OrganizationAdmin
-from accounts.admin_history import EmployerHistoryMixin, HistoryInline
+from accounts.admin_history import EmployerHistoryMixin, HistoryInline, ReadOnlyInline
 from accounts.admin_steps import AdminStepsMixin, Step
 from accounts.models import Organization
 from accounts.sites import OrganizationScopedAdmin, employer_site
@@ -872,25 +872,14 @@ class SkillAdmin(IndustryAdmin):
 # --- Organizations in the staff site: their listings ------------------------------------
 
 
-class OrganizationListingInline(admin.TabularInline):
+class OrganizationListingInline(ReadOnlyInline):
     """An organization's listings, newest first, each linking to its moderation page."""
 
     model = Listing
-    extra = 0
-    can_delete = False
     verbose_name_plural = "listings"
     fields = ["listing_link", "status", "application_deadline", "fee", "currency", "created_at"]
     readonly_fields = fields
     ordering = ["-created_at"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="listing")
     def listing_link(self, listing: Listing) -> str:

@@ -369,6 +369,20 @@ def test_staff_verify_action_records_an_event(login, staff):
     assert pending.verified_by == staff
     event = OrganizationEvent.objects.get(organization=pending)
     assert (event.actor, event.from_status, event.to_status) == (staff, "pending", "verified")
+    # The organization's page shows the change in words, read-only like every history.
+    page = login(staff).get(f"/staff/accounts/organization/{pending.pk}/change/")
+    inline = next(
+        i for i in page.context["inline_admin_formsets"] if i.opts.model is OrganizationEvent
+    )
+    shown = inline.formset.forms[0].instance
+    assert shown == event
+    assert (inline.opts.from_label(shown), inline.opts.to_label(shown)) == (
+        "Pending verification",
+        "Verified",
+    )
+    assert inline.opts.actor_name(shown) == str(staff)
+    assert not inline.has_add_permission and not inline.has_change_permission
+    assert not inline.has_delete_permission
 
 
 def test_staff_suspend_and_reinstate_control_employer_access(login, client, staff, employer):
