@@ -363,6 +363,11 @@ TABLE: list[Row] = [
         GET,
         (LOGIN, "302 /", "302 /", "302 /employer/", "302 /employer/", "302 /", "302 /staff/"),
     ),
+    # Reauthentication is by password only: the emailed-code pages refuse everyone signed in.
+    r("account_request_reauthentication_code", GET, signed_in(403)),
+    r("account_request_reauthentication_code", POST, signed_in(403)),
+    r("account_confirm_reauthentication_code", GET, signed_in(403)),
+    r("account_confirm_reauthentication_code", POST, signed_in(403)),
     r("account_confirm_email", GET, every(200), {"key": "not-a-real-key"}),
     r(
         "account_reset_password_from_key",
