@@ -21,22 +21,43 @@ DEPLOY_ENV = DEBUG=false ALLOWED_HOSTS=localhost \
 
 DEMO_PASSWORD := demo-pass-2026
 
-.PHONY: help install db migrate seed run test e2e lint security format shell worker beat clean
+.PHONY: help install lock outdated lock-check db migrate seed run test e2e lint security format shell worker beat clean
 
 help: ## List the commands
 	@echo "Usage: make <target>"
 	@echo
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*?## "}; {printf "  %-9s %s\n", $$1, $$2}'
+		| awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
+# Every machine installs exactly what uv.lock pins (hashes checked), with the uv it pins too.
+UV := $(BIN)/uv
+UV_VERSION = $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock)
+# uv uses this interpreter and never downloads one of its own.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+$(INSTALLED): pyproject.toml uv.lock | $(PY)
+	@$(UV) --version 2>/dev/null | grep -q '^uv $(UV_VERSION) ' \
+		|| $(PY) -m pip install --disable-pip-version-check -q 'uv==$(UV_VERSION)'
+	$(UV) sync --locked --extra dev
 	@touch $@
 
-install: $(INSTALLED) ## Create .venv and install the project with its dev tools
+install: $(INSTALLED) ## Create .venv and install exactly the versions in uv.lock
+
+lock: | $(PY) ## Regenerate uv.lock from pyproject.toml at the newest versions its ranges allow
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --disable-pip-version-check -q uv
+	$(UV) lock --upgrade
+	@echo "uv.lock updated: run make test, then commit pyproject.toml and uv.lock together."
+
+outdated: install ## List newer releases: within pyproject.toml's ranges (make lock takes them) and beyond
+	@echo "Within the ranges of pyproject.toml (what make lock would change):"
+	@$(UV) lock --upgrade --dry-run 2>&1 | sed 's/^/  /'
+	@echo
+	@echo "Beyond the ranges (widen the range in pyproject.toml first, then make lock):"
+	@$(UV) pip list --outdated --python $(PY) --exclude pip --exclude setuptools | sed 's/^/  /'
 
 # Creates the database named in DATABASE_URL (or .env, or the settings default) if missing.
 define CREATE_DATABASE
@@ -83,7 +104,11 @@ run: migrate ## Install, migrate, seed and serve the site with a Celery worker a
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
-test: db ## Run every check: lint, format, migrations, deploy check, the pytest suite
+# Fails when pyproject.toml and uv.lock disagree (a dependency changed in one only).
+lock-check: install ## Check that uv.lock matches pyproject.toml
+	$(UV) lock --check --offline
+
+test: db lock-check ## Run every check: lock, lint, format, migrations, deploy check, the pytest suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run

@@ -71,7 +71,7 @@ def test_docker_compose_has_the_five_services():
 def test_dockerfile_builds_the_app_on_python_311():
     dockerfile = read("Dockerfile")
     assert "FROM python:3.11-slim" in dockerfile
-    assert "pip install ." in dockerfile
+    assert "uv sync --locked --no-install-project" in dockerfile
     assert ".venv" in read(".dockerignore")
 
 
