@@ -551,6 +551,34 @@ def test_no_template_carries_inline_styles_or_scripts():
     assert not offenders
 
 
+# HTML's valid date and global date-and-time strings: at most three digits of fractions.
+HTML_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2}))?$"
+)
+
+
+def test_templates_use_only_valid_html_attributes_for_htmx_and_times():
+    """htmx reads data-hx-*, which is valid HTML; hx-* is not. ISO 'c' has microseconds."""
+    templates = Path(settings.BASE_DIR, "templates")
+    offenders = []
+    for path in templates.rglob("*.html"):
+        text = path.read_text()
+        offenders += [f"{path}: {m}" for m in re.findall(r"(?<![\w-])hx-[a-z-]+=", text)]
+        offenders += [f"{path}: date 'c'" for _ in re.findall(r"datetime=\"[^\"]*\|date:.c.", text)]
+    assert not offenders
+
+
+def test_time_elements_carry_valid_html_datetimes(client):
+    listing = ListingFactory(published=True)
+
+    content = client.get(listing.get_absolute_url()).content.decode()
+
+    values = re.findall(r'<time datetime="([^"]*)"', content)
+    assert len(values) >= 3
+    assert [value for value in values if not HTML_DATETIME.match(value)] == []
+    assert any("T" in value for value in values)
+
+
 # --- Error pages -------------------------------------------------------------------------------
 
 

@@ -159,8 +159,8 @@ def test_the_box_refreshes_itself_after_htmx_filtering(login, student):
     assert response.status_code == 200
     assert "<html" not in content
     assert 'name="query" value="q=data&amp;sort=fee"' in content
-    assert 'hx-include=".filter-form"' in content
-    assert 'hx-trigger="htmx:afterSettle from:#results"' in content
+    assert 'data-hx-include=".filter-form"' in content
+    assert 'data-hx-trigger="htmx:afterSettle from:#results"' in content
 
 
 def test_a_student_saves_the_search(login, student):

@@ -101,7 +101,7 @@ def test_htmx_request_gets_only_the_results(client):
     assert response.status_code == 200
     assert "<html" not in content
     assert "Partial please" in content
-    assert 'hx-swap-oob="innerHTML"' in content
+    assert 'data-hx-swap-oob="innerHTML"' in content
     assert "1 open project matches your filters." in content
     assert "HX-Request" in response["Vary"]
 

@@ -300,7 +300,7 @@ def test_a_large_export_runs_in_the_background_and_shows_its_progress(
 
     page = client.get(response["Location"]).content.decode()
     assert "Waiting to start" in page
-    assert 'hx-trigger="every 2s"' in page
+    assert 'data-hx-trigger="every 2s"' in page
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
     assert "vendor/htmx/htmx-2.0.11.min.js" in page
 
@@ -409,7 +409,7 @@ def test_htmx_polls_get_the_progress_fragment_only(login, staff, program, small_
     content = response.content.decode()
     assert "<html" not in content
     assert 'id="export-progress"' in content
-    assert 'hx-select-oob="#export-meter,#export-actions"' in content
+    assert 'data-hx-select-oob="#export-meter,#export-actions"' in content
     assert "3 of 7 rows written (42%)" in content
     assert '<progress max="100" value="42"' in content
 
