@@ -1,16 +1,31 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from accounts.sites import employer_site
 from applications.portfolio import PortfolioView
 from applications.privacy import AccountDeleteView, StudentDataExportView
+from listings.sitemaps import SITEMAPS
 from listings.views import HomeView
 from microintern import bench_views, views
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("health/", views.health, name="health"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("", include("applications.urls")),
     # Before listings.urls, whose listing pattern would take "searches" for a slug.
     path("listings/searches/", include("listings.search_urls")),

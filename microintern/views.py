@@ -1,4 +1,4 @@
-"""Site-wide views: health check and error pages."""
+"""Site-wide views: health check, robots.txt and error pages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -52,6 +53,30 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
+    )
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawlers may read the public pages, not the sign-in-only ones; the sitemap says which."""
+    private = [
+        reverse("admin:index"),
+        reverse("employer:index"),
+        "/accounts/",
+        reverse("applications:list"),
+        reverse("notifications:list"),
+        reverse("listings:saved"),
+        reverse("searches:list"),
+        "/files/",
+        # Sign-in-only steps under a public listing (RFC 9309 wildcards).
+        reverse("applications:apply", kwargs={"slug": "slug"}).replace("/slug/", "/*/"),
+        reverse("listings:report", kwargs={"slug": "slug"}).replace("/slug/", "/*/"),
+    ]
+    return render(
+        request,
+        "robots.txt",
+        {"private": private, "sitemap": request.build_absolute_uri(reverse("sitemap"))},
+        content_type="text/plain; charset=utf-8",
     )
 
 

@@ -183,6 +183,11 @@ TABLE: list[Row] = [
     # --- Public pages -------------------------------------------------------------------
     r("home", GET, every(200)),
     r("health", GET, every(200)),
+    r("robots", GET, every(200)),
+    r("robots", POST, every(405)),
+    r("sitemap", GET, every(200)),
+    r("sitemap_section", GET, every(200), {"section": "listings"}),
+    r("sitemap_section", GET, every(404), {"section": "nothing-here"}),
     r("listings:list", GET, every(200)),
     r("listings:feed", GET, every(200)),
     r("listings:detail", GET, every(200), {"slug": W.listing.slug}),
