@@ -43,13 +43,21 @@ def job_posting(listing: Listing, *, absolute: Callable[[str], str]) -> dict:
         "hiringOrganization": hiring,
         "employmentType": ["INTERN", "CONTRACTOR"],
         "directApply": True,
+        # A fixed fee for the whole project: Google's units are HOUR to YEAR, so the pay is
+        # given as the effective hourly rate the page shows, the fee and hours beside it.
         "baseSalary": {
             "@type": "MonetaryAmount",
             "currency": listing.currency,
-            # A fixed fee for the whole project; schema.org has no unit for that.
-            "value": {"@type": "QuantitativeValue", "value": float(listing.fee)},
+            "value": {
+                "@type": "QuantitativeValue",
+                "value": float(listing.hourly_rate),
+                "unitText": "HOUR",
+            },
         },
-        "workHours": f"About {listing.estimated_hours} hours in total",
+        "workHours": (
+            f"About {listing.estimated_hours} hours in total, "
+            f"for a fixed fee of {listing.fee} {listing.currency}"
+        ),
         "industry": listing.industry.name,
     }
     skills = [skill.name for skill in listing.skills.all()]

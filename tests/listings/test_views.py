@@ -260,7 +260,13 @@ def test_jsonld_job_posting_on_an_open_remote_listing(client):
     assert "jobLocation" not in data
     assert data["baseSalary"]["@type"] == "MonetaryAmount"
     assert data["baseSalary"]["currency"] == "EUR"
-    assert data["baseSalary"]["value"]["value"] == 600.0
+    # 600 EUR for the factory's 20 hours: 30 EUR an hour, as the page says.
+    assert data["baseSalary"]["value"] == {
+        "@type": "QuantitativeValue",
+        "value": 30.0,
+        "unitText": "HOUR",
+    }
+    assert data["workHours"] == "About 20 hours in total, for a fixed fee of 600.00 EUR"
     assert data["directApply"] is True
     assert data["identifier"] == {
         "@type": "PropertyValue",
