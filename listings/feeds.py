@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -13,6 +15,14 @@ from listings.filters import ORDERINGS, SORT_NEWEST
 from listings.models import Listing
 
 FEED_SIZE = 50
+#: The date in the feed's tag: URIs (RFC 4151): when the site began minting them. It never
+#: changes, so ids stay the same whatever host or path the feed is read from.
+TAG_DATE = "2026-01-01"
+
+
+def tag_uri(specific: str, *, date: str = TAG_DATE) -> str:
+    """A tag: URI on the site's own domain, the stable id Atom asks for (RFC 4287 4.2.6)."""
+    return f"tag:{urlsplit(settings.SITE_URL).hostname},{date}:{specific}"
 
 
 class OpenListingsFeed(Feed):
@@ -21,6 +31,8 @@ class OpenListingsFeed(Feed):
     feed_type = Atom1Feed
     title = "Open projects on MicroIntern"
     subtitle = "Short, paid micro-internships for students, newest first."
+    author_name = "MicroIntern"
+    item_guid_is_permalink = False
 
     def link(self) -> str:
         return reverse("listings:list")
@@ -30,6 +42,13 @@ class OpenListingsFeed(Feed):
 
     def items(self):
         return Listing.objects.open().with_card_data().order_by(*ORDERINGS[SORT_NEWEST])[:FEED_SIZE]
+
+    def feed_guid(self) -> str:
+        return tag_uri("listings/open")
+
+    def item_guid(self, item: Listing) -> str:
+        # Its creation date and number: unchanged by edits to the title, slug or status.
+        return tag_uri(f"listing/{item.pk}", date=item.created_at.date().isoformat())
 
     def item_title(self, item: Listing) -> str:
         return item.title

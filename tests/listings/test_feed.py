@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
 
+import feedparser
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -84,3 +85,42 @@ def test_list_page_links_to_the_feed(client):
     content = client.get(reverse("listings:list")).content.decode()
     assert '<link rel="alternate" type="application/atom+xml"' in content
     assert f'href="{FEED_URL}"' in content
+
+
+def test_feed_parses_without_warnings_with_stable_ids_authors_and_a_self_link(client, settings):
+    settings.SITE_URL = "https://microintern.example"
+    older = ListingFactory(published=True, title="First project")
+    newer = ListingFactory(published=True, title="Second project")
+    newer.published_at = older.published_at + timedelta(minutes=5)
+    newer.save()
+
+    parsed = feedparser.parse(client.get(FEED_URL).content)
+
+    assert parsed.bozo is False, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    feed = parsed.feed
+    assert feed.id == "tag:microintern.example,2026-01-01:listings/open"
+    assert feed.author == "MicroIntern"
+    assert any(
+        link.rel == "self" and link.href == "http://testserver" + FEED_URL for link in feed.links
+    )
+    assert feed.updated_parsed is not None
+    ids = {entry.title: entry.id for entry in parsed.entries}
+    created = older.created_at.date().isoformat()
+    assert ids["First project"] == f"tag:microintern.example,{created}:listing/{older.pk}"
+    for entry in parsed.entries:
+        assert entry.author
+        assert entry.updated_parsed is not None
+        assert entry.published_parsed is not None
+
+
+def test_an_entry_keeps_its_id_when_the_listing_is_renamed(client):
+    listing = ListingFactory(published=True, title="Before")
+    (before,) = feedparser.parse(client.get(FEED_URL).content).entries
+
+    listing.title = "After"
+    listing.save()
+
+    (after,) = feedparser.parse(client.get(FEED_URL).content).entries
+    assert after.title == "After"
+    assert after.id == before.id
