@@ -260,6 +260,8 @@ vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MicroIntern <no-reply@microintern.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Date headers with the real offset (+0000) rather than -0000, "time zone unknown".
+EMAIL_USE_LOCALTIME = True
 # Delivery attempts per outbox row before it is marked failed for staff to see.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 # Outbox rows one delivery task claims and sends over one mail connection.

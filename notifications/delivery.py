@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import smtplib
 import time
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -42,7 +44,8 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, urlize
+from django.utils.safestring import SafeString, mark_safe
 
 from notifications.models import Notification, NotificationPreference
 from notifications.outbox import hand_over
@@ -74,23 +77,67 @@ def backoff(attempts: int) -> timedelta:
     return delay + delay * random.uniform(0, 0.25)  # noqa: S311 - jitter, not a secret
 
 
+class OutboxMessage(EmailMultiAlternatives):
+    """An email as it goes on the wire, each header on one line.
+
+    Python folds headers at 78 characters; some receivers then misread a long
+    List-Unsubscribe. RFC 5322 allows lines up to 998 characters, which every header here fits.
+    """
+
+    def message(self):
+        message = super().message()
+        message.policy = message.policy.clone(max_line_length=998)
+        return message
+
+
+def message_id(notification: Notification) -> str:
+    """The same Message-ID however often a row is sent, so that a resend can be recognized."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<outbox.{notification.pk}.{notification.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+# A paragraph of bullet lines ("- ", "* " or "• ") is a list in the HTML part.
+_BULLET = re.compile(r"^\s*[-*\u2022] ")
+
+
+def _linked(line: str) -> SafeString:
+    """One line of text as HTML: escaped, with its web addresses as links."""
+    # Safe: urlize with autoescape escapes everything but the links it writes.
+    return mark_safe(urlize(line, autoescape=True))  # noqa: S308
+
+
+def text_to_html(subject: str, text: str) -> str:
+    """The HTML part of an email written as text: the same words, its paragraphs, lists, links."""
+    blocks = []
+    for chunk in re.split(r"\n\s*\n", text.strip()):
+        lines = chunk.splitlines()
+        if all(_BULLET.match(line) for line in lines):
+            blocks.append({"bullets": [_linked(_BULLET.sub("", line)) for line in lines]})
+        else:
+            blocks.append({"lines": [_linked(line) for line in lines]})
+    return render_to_string(
+        "notifications/email/layout.html", {"subject": subject, "blocks": blocks}
+    ).strip()
+
+
 def build_message(
     notification: Notification, connection=None, *, footers: dict | None = None
 ) -> EmailMultiAlternatives:
-    """The email for one outbox row: plain text, plus HTML when the row has it.
+    """The email for one outbox row: plain text and HTML (the row's, else made from the text).
 
     Reminders and alerts get a one-click unsubscribe (RFC 8058): the List-Unsubscribe
     headers mail clients show as a button, and the same link in a footer. `footers`
     keeps the footers rendered for a batch, one per category.
     """
-    headers = {"Auto-Submitted": "auto-generated"}
-    body_text, body_html = notification.body_text, notification.body_html
+    headers = {"Auto-Submitted": "auto-generated", "Message-ID": message_id(notification)}
+    body_text = notification.body_text
+    body_html = notification.body_html or text_to_html(notification.subject, body_text)
     if notification.offers_unsubscribe:
         url = unsubscribe_url(notification.recipient_id, notification.category)
         headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         body_text, body_html = _with_footer(notification, body_text, body_html, url, footers)
-    message = EmailMultiAlternatives(
+    message = OutboxMessage(
         subject=notification.subject,
         body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
