@@ -76,7 +76,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def confirm_email(self, request: HttpRequest, email_address) -> bool:
         """Confirm the address; then, and only then, pass the person's join requests on."""
-        from accounts.models import Membership
+        from accounts.models import Membership, Organization
 
         confirmed = super().confirm_email(request, email_address)
         if not confirmed:
@@ -91,7 +91,7 @@ class AccountAdapter(DefaultAccountAdapter):
         for membership in user.memberships.filter(
             role=Membership.Role.OWNER,
             status=Membership.Status.ACTIVE,
-            organization__verification="pending",
+            organization__verification=Organization.Verification.PENDING,
         ).select_related("organization"):
             messages.info(
                 request,

@@ -525,6 +525,12 @@ class Membership(models.Model):
             locked = Membership.objects.select_for_update().get(pk=self.pk)
             if locked.status != self.Status.UNCONFIRMED:
                 raise ValidationError(f"{self.user} is already {locked.get_status_display()}.")
+            if not self.user.emailaddress_set.filter(
+                email__iexact=self.user.email, verified=True
+            ).exists():
+                raise ValidationError(
+                    f"{self.user} has not confirmed their address yet; the request waits."
+                )
             since = timezone.now() - datetime.timedelta(hours=1)
             emailed_lately = MembershipEvent.objects.filter(
                 organization=organization,

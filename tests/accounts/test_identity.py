@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from accounts.models import Membership, MembershipEvent, Organization, OrganizationEvent, User
 from notifications.models import Notification
@@ -392,3 +393,15 @@ def test_staff_cannot_slip_an_owner_in_through_the_organization_form(login, staf
 
     assert not Membership.objects.filter(user=staff).exists()
     assert not staff.is_employer
+
+
+def test_a_request_never_reaches_the_owners_from_an_unconfirmed_address(employer, organization):
+    requester = UserFactory(email="new@northwind.test", verified_email=False)
+    membership = Membership.ask_to_join(user=requester, organization=organization)
+
+    with pytest.raises(ValidationError, match="has not confirmed their address"):
+        membership.confirm()
+
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.UNCONFIRMED
+    assert not Notification.objects.filter(kind="accounts.join_request").exists()
