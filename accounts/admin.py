@@ -81,6 +81,10 @@ class UserAdmin(BaseUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields += self.access_fields
+            if obj is not None:
+                # The address is where reset links go: changing it would hand staff the
+                # account as surely as setting its password.
+                fields.append("email")
         return fields
 
     actions = ["send_password_reset_link"]

@@ -405,3 +405,22 @@ def test_a_request_never_reaches_the_owners_from_an_unconfirmed_address(employer
     membership.refresh_from_db()
     assert membership.status == Membership.Status.UNCONFIRMED
     assert not Notification.objects.filter(kind="accounts.join_request").exists()
+
+
+def test_staff_cannot_redirect_an_accounts_reset_link_by_changing_its_address(
+    login, staff, student
+):
+    login(staff).post(
+        f"/staff/accounts/user/{student.pk}/change/",
+        {
+            "email": "staff-inbox@test.example",
+            "first_name": student.first_name,
+            "last_name": student.last_name,
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+
+    student.refresh_from_db()
+    assert student.email == "student@test.example"
