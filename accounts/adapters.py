@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -73,6 +74,32 @@ class AccountAdapter(DefaultAccountAdapter):
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return site_url(path.replace("UID-KEY", quote(key)))
 
+    def confirm_email(self, request: HttpRequest, email_address) -> bool:
+        """Confirm the address; then, and only then, pass the person's join requests on."""
+        from accounts.models import Membership, Organization
+
+        confirmed = super().confirm_email(request, email_address)
+        if not confirmed:
+            return confirmed
+        user = email_address.user
+        for membership in Membership.confirm_requests(user=user):
+            messages.info(
+                request,
+                f"We asked the owners of {membership.organization} to let you in. "
+                "You will get an email when they do.",
+            )
+        for membership in user.memberships.filter(
+            role=Membership.Role.OWNER,
+            status=Membership.Status.ACTIVE,
+            organization__verification=Organization.Verification.PENDING,
+        ).select_related("organization"):
+            messages.info(
+                request,
+                f"{membership.organization} is registered. The career center verifies new "
+                "organizations before their listings are published.",
+            )
+        return confirmed
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         """Send each role to where its work is."""
         user = request.user
@@ -81,3 +108,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if getattr(user, "is_employer", False):
             return reverse("employer:index")
         return reverse("home")
+
+
+def send_password_reset_link(request: HttpRequest, user) -> bool:
+    """Email `user` the site's own "choose a new password" link (through the outbox).
+
+    This is how staff help someone locked out: nobody but the person sets their password.
+    """
+    from allauth.account.forms import ResetPasswordForm
+
+    form = ResetPasswordForm(data={"email": user.email})
+    if not user.is_active or not form.is_valid() or not form.users:
+        return False
+    form.save(request)
+    return True

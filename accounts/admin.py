@@ -1,21 +1,39 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.admin_history import HistoryInline
+from accounts.adapters import send_password_reset_link
+from accounts.admin_history import EmployerHistoryMixin, HistoryInline, ReadOnlyInline
 from accounts.models import (
     Membership,
+    MembershipEvent,
     Organization,
     OrganizationEvent,
     StudentProfile,
     User,
 )
 from accounts.sites import OrganizationScopedAdmin, employer_site
+
+
+class StaffUserCreationForm(forms.ModelForm):
+    """A new account by its address only: the person chooses a password from the emailed link."""
+
+    class Meta:
+        model = User
+        fields = ["email"]
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
 
 
 def run_transition(modeladmin, request, queryset, method: str, done: str) -> None:
@@ -63,7 +81,70 @@ class UserAdmin(BaseUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields += self.access_fields
+            if obj is not None:
+                # The address is where reset links go: changing it would hand staff the
+                # account as surely as setting its password.
+                fields.append("email")
         return fields
+
+    actions = ["send_password_reset_link"]
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        if obj is None:
+            # Staff add an account by its address; the person chooses their own password.
+            return [(None, {"classes": ["wide"], "fields": ["email"]})]
+        # Passwords are set by their owners only: no hash, no "set password" link.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None and not request.user.is_superuser:
+            kwargs["form"] = StaffUserCreationForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and not obj.has_usable_password():
+            send_password_reset_link(request, obj)
+            self.message_user(
+                request,
+                f"We emailed {obj.email} a link to choose a password.",
+                messages.SUCCESS,
+            )
+
+    def user_change_password(self, request: HttpRequest, id, form_url=""):
+        """Only superusers set a password here; staff send a reset link instead."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    @admin.action(description="Send a password reset link", permissions=["view"])
+    def send_password_reset_link(self, request: HttpRequest, queryset: QuerySet) -> None:
+        sent = []
+        for user in queryset:
+            if user.is_superuser and not request.user.is_superuser:
+                continue
+            if send_password_reset_link(request, user):
+                self.log_change(request, user, "Sent a password reset link.")
+                sent.append(user.email)
+        if sent:
+            self.message_user(
+                request,
+                f"Password reset link sent to {', '.join(sent)}. "
+                "The link lets them choose a new password; you never see it.",
+                messages.SUCCESS,
+            )
+        if len(sent) < len(queryset):
+            self.message_user(
+                request,
+                "Deactivated accounts and superusers get no link from here.",
+                messages.WARNING,
+            )
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         """Only superusers change a superuser's account (and so its password)."""
@@ -87,13 +168,24 @@ class OrganizationEventInline(HistoryInline):
     ordering = ["-created_at", "-pk"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
+    """An organization's people, for reference: memberships change through their own steps."""
+
     model = Membership
     fk_name = "organization"
-    extra = 0
     fields = ["user", "role", "status", "created_at"]
-    readonly_fields = ["created_at", "status"]
-    raw_id_fields = ["user"]
+    readonly_fields = fields
+
+
+class MembershipEventInline(HistoryInline):
+    """A membership's history: who asked, who let them in or took them out, and when."""
+
+    model = MembershipEvent
+    fk_name = "membership"
+    status_choices = Membership.Status
+    fields = ["created_at", "actor_name", "from_label", "to_label", "role", "note"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-pk"]
 
 
 # Websites typed without a scheme are https (Django 6's default, chosen now).
@@ -139,12 +231,39 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Memberships are the organizations' to decide: career-center staff read them only.
+
+    Staff who could add an active owner (themselves included) could act in /employer/ and
+    approve their own listings; only superusers add or change memberships here, and every
+    change writes an event.
+    """
+
     list_display = ["user", "organization", "role", "status", "created_at"]
     list_filter = ["status", "role"]
     search_fields = ["user__email", "organization__name"]
     raw_id_fields = ["user", "organization"]
     readonly_fields = ["status", "decided_at", "decided_by", "created_at"]
     list_select_related = ["user", "organization"]
+    inlines = [MembershipEventInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # A membership stays one person's place in one organization.
+            fields += ["user", "organization"]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Membership, form, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change:
+                obj.record(by=request.user, from_status="", note="Added in the staff site.")
+            elif "role" in form.changed_data:
+                obj.record(
+                    by=request.user,
+                    from_status=obj.status,
+                    note=f"Role changed from {form.initial.get('role')} to {obj.role}.",
+                )
 
 
 @admin.register(StudentProfile)
@@ -171,7 +290,7 @@ class StudentProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Organization, site=employer_site)
 class EmployerOrganizationAdmin(OrganizationScopedAdmin):
-    """Members edit their organization's public profile; verification stays with staff."""
+    """Owners edit their organization's public profile; members read it; staff verify it."""
 
     organization_field = ""
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
@@ -181,6 +300,39 @@ class EmployerOrganizationAdmin(OrganizationScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        """Only owners change the organization's details; members see them read-only."""
+        if not self.admin_site.has_permission(request):
+            return False
+        if obj is None:
+            return True
+        return obj.can_edit_details(request.user)
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.is_verified and "name" in form.base_fields:
+            notice = (
+                "Changing the name or the website sends your organization back to the "
+                "career center for verification: until they verify it again, it shows no "
+                "verified badge and new listings wait."
+            )
+            for field in Organization.IDENTITY_FIELDS:
+                form.base_fields[field].help_text = notice
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
+        if obj.save_details(by=request.user):
+            self.message_user(
+                request,
+                f"{obj.name} has a new name or website, so it is pending verification again. "
+                "The career center has been told and will check it again.",
+                messages.WARNING,
+            )
+
+
+class EmployerMembershipEventInline(EmployerHistoryMixin, MembershipEventInline):
+    """A membership's history, as its organization sees it."""
 
 
 @admin.register(Membership, site=employer_site)
@@ -193,6 +345,11 @@ class EmployerMembershipAdmin(OrganizationScopedAdmin):
     readonly_fields = fields
     actions = ["approve", "remove"]
     list_select_related = ["user", "organization"]
+    inlines = [EmployerMembershipEventInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # A request shows once its sender confirmed their address.
+        return super().get_queryset(request).visible_to_owners()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -8,7 +8,9 @@ class AccountsConfig(AppConfig):
     career_center_permissions = {
         "user": ["view", "change", "add"],
         "organization": ["view", "change"],
-        "membership": ["view", "change", "add"],
+        # Memberships are decided by organizations' owners; staff read them and their history.
+        "membership": ["view"],
+        "membershipevent": ["view"],
         "studentprofile": ["view"],
         "organizationevent": ["view"],
     }

@@ -7,38 +7,40 @@ from allauth.account.forms import SignupForm
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.urls import reverse
-from django.utils.html import format_html
 
 from accounts.models import Membership, Organization, StudentProfile, User
 
+# A person's name reaches other people's inboxes (join requests) and public pages: it may
+# not carry a link, an address or anything that reads like one.
+NAME_MAX_LENGTH = 60
+NAME_LINK_PATTERN = re.compile(
+    r"(https?|ftp|www\.|://|[@/\\<>]|[a-z0-9-]+\.[a-z]{2,}\b)",
+    re.IGNORECASE,
+)
 
-class EmailAlreadyUsedMixin:
-    """Say plainly, next to the field, that an address already has an account."""
 
-    def validate_unique_email(self, value: str) -> str:
-        if User.objects.filter(email__iexact=value).exists():
-            raise ValidationError(
-                format_html(
-                    'An account with this email already exists. <a href="{}">Sign in</a> '
-                    'or <a href="{}">reset your password</a>.',
-                    reverse("account_login"),
-                    reverse("account_reset_password"),
-                )
-            )
-        return super().validate_unique_email(value)
+def validate_person_name(value: str) -> None:
+    """Refuse names with links, addresses or domain names in them, and very long ones."""
+    if len(value) > NAME_MAX_LENGTH:
+        raise ValidationError(f"Use at most {NAME_MAX_LENGTH} characters.")
+    if NAME_LINK_PATTERN.search(value):
+        raise ValidationError("Enter just your name: no web addresses, email addresses or slashes.")
+
+
+def name_field(autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_person_name],
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
+    )
 
 
 class NameFieldsMixin(forms.Form):
-    first_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+    first_name = name_field("given-name")
+    last_name = name_field("family-name")
 
 
-class StudentSignupForm(EmailAlreadyUsedMixin, SignupForm):
+class StudentSignupForm(SignupForm):
     """Sign up as a student: name, email, password and (optionally) school."""
 
     first_name = NameFieldsMixin.base_fields["first_name"]
@@ -58,8 +60,12 @@ class StudentSignupForm(EmailAlreadyUsedMixin, SignupForm):
         StudentProfile.objects.create(user=user, school=self.cleaned_data.get("school", ""))
 
 
-class EmployerSignupForm(EmailAlreadyUsedMixin, SignupForm):
-    """Sign up as an employer: creates a pending organization, or asks to join one."""
+class EmployerSignupForm(SignupForm):
+    """Sign up as an employer: registers a pending organization, or asks to join a verified one.
+
+    Nothing about the organization is said on the page that follows, so signing up with an
+    address that already has an account looks the same as with a new one.
+    """
 
     first_name = NameFieldsMixin.base_fields["first_name"]
     last_name = NameFieldsMixin.base_fields["last_name"]
@@ -68,8 +74,8 @@ class EmployerSignupForm(EmailAlreadyUsedMixin, SignupForm):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         help_text=(
-            "If your organization is already on MicroIntern and you use your work email, "
-            "we ask its owners to let you in instead."
+            "If your organization is verified on MicroIntern and you use your work email, "
+            "we ask its owners to let you in once you confirm your address."
         ),
     )
     website = forms.URLField(
@@ -99,9 +105,11 @@ class EmployerSignupForm(EmailAlreadyUsedMixin, SignupForm):
         user.save(update_fields=["first_name", "last_name"])
         domain = user.email.rsplit("@", 1)[-1]
         with transaction.atomic():
+            # Only a verified organization whose owner confirmed an address at the domain
+            # holds it; the request reaches its owners once this address is confirmed.
             existing = Organization.objects.for_email_domain(domain).first()
             if existing is not None:
-                Membership.request_to_join(user=user, organization=existing)
+                Membership.ask_to_join(user=user, organization=existing)
                 self.organization, self.joined_existing = existing, True
             else:
                 self.organization = Organization.register(
@@ -138,12 +146,8 @@ def _profile_formfield(model_field, **kwargs):
 class StudentProfileForm(forms.ModelForm):
     """A student's own profile: who they are, skills, links, résumé and public portfolio."""
 
-    first_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+    first_name = name_field("given-name")
+    last_name = name_field("family-name")
     skills = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -127,11 +129,33 @@ class OrganizationQuerySet(models.QuerySet):
         )
 
     def for_email_domain(self, domain: str) -> OrganizationQuerySet:
-        """Organizations that claim this email domain (never a free webmail domain)."""
-        domain = domain.lower()
+        """Organizations whose claim on this email domain holds (never a free webmail domain).
+
+        A claim holds once the career center has verified the organization and one of its
+        active owners has confirmed an address at the domain: an unconfirmed sign-up, or an
+        organization nobody checked, never makes a colleague a mere "requested member".
+        The earliest verified claim comes first.
+        """
+        from allauth.account.models import EmailAddress
+
+        domain = (domain or "").strip().lower()
         if not domain or domain in settings.FREE_EMAIL_DOMAINS:
             return self.none()
-        return self.filter(email_domain=domain)
+        confirmed_owner = Membership.objects.filter(
+            organization=OuterRef("pk"),
+            role=Membership.Role.OWNER,
+            status=Membership.Status.ACTIVE,
+            user__is_active=True,
+            user__in=EmailAddress.objects.filter(
+                verified=True, email__iendswith=f"@{domain}"
+            ).values("user"),
+        )
+        return (
+            self.verified()
+            .filter(email_domain=domain)
+            .filter(Exists(confirmed_owner))
+            .order_by("verified_at", "pk")
+        )
 
 
 def organization_logo_path(instance: Organization, filename: str) -> str:
@@ -206,19 +230,20 @@ class Organization(models.Model):
     @classmethod
     def register(cls, *, name: str, website: str, email_domain: str, owner) -> Organization:
         """Create a pending organization with `owner` as its first (owner) member."""
-        if email_domain.lower() in settings.FREE_EMAIL_DOMAINS:
+        email_domain = (email_domain or "").strip().lower()
+        if email_domain in settings.FREE_EMAIL_DOMAINS:
             email_domain = ""
-        # A domain already claimed stays with its first organization.
-        if email_domain and cls.objects.filter(email_domain=email_domain.lower()).exists():
-            email_domain = ""
+        # The domain is only asked for here: the claim holds once staff verify the
+        # organization and its owner has confirmed an address at it (`for_email_domain`).
         with transaction.atomic():
             organization = cls.objects.create(name=name, website=website, email_domain=email_domain)
-            Membership.objects.create(
+            membership = Membership.objects.create(
                 user=owner,
                 organization=organization,
                 role=Membership.Role.OWNER,
                 status=Membership.Status.ACTIVE,
             )
+            membership.record(by=owner, from_status="", note="Registered the organization.")
         return organization
 
     @property
@@ -264,13 +289,87 @@ class Organization(models.Model):
             )
 
     def verify(self, *, by, note: str = "") -> None:
-        """Mark a pending organization as verified so its listings can be published."""
-        self._transition(
-            to=self.Verification.VERIFIED,
-            allowed_from={self.Verification.PENDING},
-            by=by,
-            note=note,
-        )
+        """Mark a pending organization as verified so its listings can be published.
+
+        A domain another verified organization already holds stays with that one.
+        """
+        with transaction.atomic():
+            holder = (
+                Organization.objects.for_email_domain(self.email_domain).exclude(pk=self.pk).first()
+                if self.email_domain
+                else None
+            )
+            if holder is not None:
+                kept = f"{self.email_domain} stays with {holder.name}, which claimed it first."
+                note = f"{note} {kept}".strip()
+                self.email_domain = ""
+                self.save(update_fields=["email_domain", "updated_at"])
+            self._transition(
+                to=self.Verification.VERIFIED,
+                allowed_from={self.Verification.PENDING},
+                by=by,
+                note=note,
+            )
+
+    #: Changing these on a verified organization sends it back to verification.
+    IDENTITY_FIELDS = ("name", "website")
+
+    def can_edit_details(self, user) -> bool:
+        """Only the organization's active owners change its name, website and profile."""
+        return self.memberships.filter(
+            user=user, role=Membership.Role.OWNER, status=Membership.Status.ACTIVE
+        ).exists()
+
+    def save_details(self, *, by) -> bool:
+        """Save an owner's edit of the profile; a new name or website needs verifying again.
+
+        Returns True when the organization went back to pending verification: staff are
+        told, and the verified badge is gone until they verify it again.
+        """
+        if not self.can_edit_details(by):
+            raise ValidationError("Only an owner of the organization can change its details.")
+        with transaction.atomic():
+            stored = Organization.objects.select_for_update().get(pk=self.pk)
+            changed = [
+                field
+                for field in self.IDENTITY_FIELDS
+                if (getattr(stored, field) or "").strip() != (getattr(self, field) or "").strip()
+            ]
+            # The status is the stored one: a form never sets it.
+            self.verification = stored.verification
+            self.verified_at, self.verified_by_id = stored.verified_at, stored.verified_by_id
+            self.save()
+            if not changed or stored.verification != self.Verification.VERIFIED:
+                return False
+            note = "; ".join(
+                f"{field} changed from “{getattr(stored, field)}” to “{getattr(self, field)}”"
+                for field in changed
+            )
+            self._transition(
+                to=self.Verification.PENDING,
+                allowed_from={self.Verification.VERIFIED},
+                by=by,
+                note=f"Back to verification: {note}.",
+            )
+            self._tell_staff_to_verify_again(by=by, note=note)
+        return True
+
+    def _tell_staff_to_verify_again(self, *, by, note: str) -> None:
+        from notifications.outbox import queue_email
+
+        event = self.events.first()
+        for person in User.objects.filter(
+            is_active=True, is_staff=True, groups__name=settings.CAREER_CENTER_GROUP
+        ).distinct():
+            queue_email(
+                to=person.email,
+                recipient=person,
+                kind="accounts.organization_changed",
+                template="accounts/email/organization_changed",
+                context={"organization": self, "person": person, "by": by, "note": note},
+                link=reverse("admin:accounts_organization_change", args=[self.pk]),
+                dedupe_key=f"accounts.organization_changed:{event.pk}:{person.pk}",
+            )
 
     def suspend(self, *, by, note: str = "") -> None:
         """Suspend an organization: its members lose access to the employer site."""
@@ -326,6 +425,10 @@ class MembershipQuerySet(models.QuerySet):
     def requested(self) -> MembershipQuerySet:
         return self.filter(status=Membership.Status.REQUESTED)
 
+    def visible_to_owners(self) -> MembershipQuerySet:
+        """What an organization's people see: requests appear once the address is confirmed."""
+        return self.exclude(status=Membership.Status.UNCONFIRMED)
+
 
 class Membership(models.Model):
     """A person's place in an organization: owners manage members, members post listings."""
@@ -335,9 +438,14 @@ class Membership(models.Model):
         MEMBER = "member", "Member"
 
     class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", "Waiting for email confirmation"
         REQUESTED = "requested", "Asked to join"
         ACTIVE = "active", "Active"
         REMOVED = "removed", "Removed"
+
+    #: Join requests an organization's owners are emailed about in an hour; requests past
+    #: it still wait on the members page, without an email each.
+    JOIN_REQUEST_EMAILS_PER_HOUR = 5
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -365,7 +473,7 @@ class Membership(models.Model):
                 condition=Q(role__in=["owner", "member"]), name="membership_role_valid"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["requested", "active", "removed"]),
+                condition=Q(status__in=["unconfirmed", "requested", "active", "removed"]),
                 name="membership_status_valid",
             ),
         ]
@@ -373,25 +481,100 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.organization}"
 
-    @classmethod
-    def request_to_join(cls, *, user, organization: Organization) -> Membership:
-        """Record a request to join and tell the organization's owners."""
-        from notifications.outbox import queue_email
+    def record(
+        self, *, by, from_status: str, note: str = "", owners_emailed: bool = False
+    ) -> MembershipEvent:
+        """Write the event row for a change of this membership (status and role as now)."""
+        return MembershipEvent.objects.create(
+            membership=self,
+            organization_id=self.organization_id,
+            actor=by if getattr(by, "pk", None) else None,
+            from_status=from_status,
+            to_status=self.status,
+            role=self.role,
+            note=note,
+            owners_emailed=owners_emailed,
+        )
 
+    @classmethod
+    def ask_to_join(cls, *, user, organization: Organization) -> Membership:
+        """Note a newcomer's wish to join; it becomes a request once their address is confirmed."""
         with transaction.atomic():
             membership = cls.objects.create(
-                user=user, organization=organization, status=cls.Status.REQUESTED
+                user=user, organization=organization, status=cls.Status.UNCONFIRMED
             )
-            owners = organization.active_members(role=cls.Role.OWNER)
-            for owner in owners:
-                queue_email(
-                    to=owner.email,
-                    recipient=owner,
-                    kind="accounts.join_request",
-                    template="accounts/email/join_request",
-                    context={"organization": organization, "requester": user, "owner": owner},
-                    dedupe_key=f"accounts.join_request:{membership.pk}:{owner.pk}",
+            membership.record(
+                by=user, from_status="", note="Signed up with an address at the domain."
+            )
+        return membership
+
+    @classmethod
+    def confirm_requests(cls, *, user) -> list[Membership]:
+        """After `user` confirmed their address: pass their waiting requests on to the owners."""
+        made = []
+        for membership in cls.objects.filter(user=user, status=cls.Status.UNCONFIRMED):
+            membership.confirm()
+            made.append(membership)
+        return made
+
+    def confirm(self) -> None:
+        """The requester's address is confirmed: the owners see the request (and are told)."""
+        with transaction.atomic():
+            # Locking the organization counts its requests of the last hour one at a time.
+            organization = Organization.objects.select_for_update().get(pk=self.organization_id)
+            locked = Membership.objects.select_for_update().get(pk=self.pk)
+            if locked.status != self.Status.UNCONFIRMED:
+                raise ValidationError(f"{self.user} is already {locked.get_status_display()}.")
+            if not self.user.emailaddress_set.filter(
+                email__iexact=self.user.email, verified=True
+            ).exists():
+                raise ValidationError(
+                    f"{self.user} has not confirmed their address yet; the request waits."
                 )
+            since = timezone.now() - datetime.timedelta(hours=1)
+            emailed_lately = MembershipEvent.objects.filter(
+                organization=organization,
+                to_status=self.Status.REQUESTED,
+                owners_emailed=True,
+                created_at__gte=since,
+            ).count()
+            email_owners = emailed_lately < self.JOIN_REQUEST_EMAILS_PER_HOUR
+            self.status = self.Status.REQUESTED
+            self.save(update_fields=["status"])
+            self.record(
+                by=self.user,
+                from_status=self.Status.UNCONFIRMED,
+                note=(
+                    "Confirmed their address; the owners were emailed."
+                    if email_owners
+                    else "Confirmed their address; too many requests this hour to email the owners."
+                ),
+                owners_emailed=email_owners,
+            )
+            if email_owners:
+                self._tell_owners(organization)
+
+    def _tell_owners(self, organization: Organization) -> None:
+        from notifications.outbox import queue_email
+
+        for owner in organization.active_members(role=self.Role.OWNER):
+            queue_email(
+                to=owner.email,
+                recipient=owner,
+                kind="accounts.join_request",
+                template="accounts/email/join_request",
+                context={"organization": organization, "requester": self.user, "owner": owner},
+                link=reverse("employer:accounts_membership_changelist")
+                + "?status__exact=requested",
+                dedupe_key=f"accounts.join_request:{self.pk}:{owner.pk}",
+            )
+
+    @classmethod
+    def request_to_join(cls, *, user, organization: Organization) -> Membership:
+        """Record a request to join from a confirmed address and tell the organization's owners."""
+        with transaction.atomic():
+            membership = cls.ask_to_join(user=user, organization=organization)
+            membership.confirm()
         return membership
 
     def _decide(self, *, to: str, by) -> None:
@@ -399,7 +582,11 @@ class Membership(models.Model):
             locked = Membership.objects.select_for_update().get(pk=self.pk)
             allowed = {
                 self.Status.ACTIVE: {self.Status.REQUESTED, self.Status.REMOVED},
-                self.Status.REMOVED: {self.Status.REQUESTED, self.Status.ACTIVE},
+                self.Status.REMOVED: {
+                    self.Status.UNCONFIRMED,
+                    self.Status.REQUESTED,
+                    self.Status.ACTIVE,
+                },
             }[to]
             if locked.status not in allowed:
                 raise ValidationError(
@@ -415,10 +602,12 @@ class Membership(models.Model):
                     raise ValidationError(
                         "An organization needs at least one owner; add another owner first."
                     )
+            from_status = locked.status
             self.status = to
             self.decided_at = timezone.now()
             self.decided_by = by
             self.save(update_fields=["status", "decided_at", "decided_by"])
+            self.record(by=by, from_status=from_status)
 
     def approve(self, *, by) -> None:
         """Let a person who asked to join into the organization, and tell them."""
@@ -438,6 +627,31 @@ class Membership(models.Model):
     def remove(self, *, by) -> None:
         """Take a person out of the organization (or decline their request)."""
         self._decide(to=self.Status.REMOVED, by=by)
+
+
+class MembershipEvent(models.Model):
+    """Append-only record of every change of a membership: joining, requests, decisions, roles."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="membership_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    role = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    #: For a request to join: whether its owners were emailed (the hourly limit counts these).
+    owners_emailed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.from_status or 'new'} → {self.to_status}"
 
 
 class StudentProfile(models.Model):

@@ -18,22 +18,9 @@ class EmployerSignupView(SignupView):
     def get_form_class(self):
         return EmployerSignupForm
 
-    def form_valid(self, form: EmployerSignupForm) -> HttpResponse:
-        response = super().form_valid(form)
-        if form.organization is not None:
-            if form.joined_existing:
-                messages.info(
-                    self.request,
-                    f"{form.organization} is already on MicroIntern: we asked its owners "
-                    "to let you in. You will get an email when they do.",
-                )
-            else:
-                messages.info(
-                    self.request,
-                    f"{form.organization} is registered. The career center verifies new "
-                    "organizations before their listings are published.",
-                )
-        return response
+    # What happens to the organization is said once the address is confirmed
+    # (AccountAdapter.confirm_email): the page after signing up is the same for an address
+    # that already has an account, so it never tells who has one.
 
 
 class StudentProfileUpdateView(LoginRequiredMixin, UpdateView):

@@ -410,6 +410,13 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
             f"{date_format(localtime(feedback.editable_until), 'j F Y, H:i')}.",
             messages.SUCCESS,
         )
+        if getattr(feedback, "unpublished", False):
+            self.message_user(
+                request,
+                f"{name} had published your testimonial on their portfolio: it is off the "
+                "portfolio until they read the new version and publish it again.",
+                messages.INFO,
+            )
 
     # Decisions --------------------------------------------------------------------------------
 

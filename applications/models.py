@@ -711,9 +711,41 @@ class Feedback(models.Model):
                 raise ValidationError(
                     f"Feedback can be changed for {settings.FEEDBACK_EDIT_DAYS} days; this one is final."
                 )
+            rewritten = (int(rating), comment.strip()) != (
+                feedback.rating,
+                feedback.comment.strip(),
+            )
+            was_public = feedback.public
             feedback.author, feedback.rating, feedback.comment = author, rating, comment
-            feedback.save(update_fields=["author", "rating", "comment", "updated_at"])
+            fields = ["author", "rating", "comment", "updated_at"]
+            if rewritten and was_public:
+                # The student published the words they read, not whatever they become.
+                feedback.public = False
+                fields.append("public")
+            feedback.save(update_fields=fields)
+            #: Whether this change took the testimonial off the student's portfolio.
+            feedback.unpublished = rewritten and was_public
+            if feedback.unpublished:
+                feedback._tell_student_testimonial_changed()
             return feedback
+
+    def _tell_student_testimonial_changed(self) -> None:
+        application = self.application
+        student = application.student
+        queue_email(
+            to=student.email,
+            recipient=student,
+            kind="applications.testimonial_changed",
+            template="applications/email/testimonial_changed",
+            context={
+                "application": application,
+                "listing": application.listing,
+                "person": student,
+                "feedback": self,
+            },
+            link=application.get_absolute_url(),
+            dedupe_key=f"applications.testimonial_changed:{self.pk}:{self.updated_at.isoformat()}",
+        )
 
     def set_public(self, *, by, public: bool) -> None:
         """The student shows or hides the employer's testimonial on their portfolio."""

@@ -1,6 +1,7 @@
 """Users, organizations, memberships and profiles: transitions and database invariants."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import override_settings
@@ -129,7 +130,7 @@ def test_employable_by_needs_an_active_membership_in_an_organization_not_suspend
     assert not Organization.objects.employable_by(active).exists()
 
 
-def test_for_email_domain_ignores_case_and_free_webmail(organization):
+def test_for_email_domain_ignores_case_and_free_webmail(organization, employer):
     assert list(Organization.objects.for_email_domain("NorthWind.Test")) == [organization]
     Organization.objects.filter(pk=organization.pk).update(email_domain="gmail.com")
     assert not Organization.objects.for_email_domain("gmail.com").exists()
@@ -160,13 +161,44 @@ def test_register_never_claims_a_free_webmail_domain(domain):
     assert organization.email_domain == ""
 
 
-def test_register_never_claims_a_domain_already_claimed(organization):
+def test_register_asks_for_a_domain_but_the_first_verified_claim_holds(organization, employer):
     newcomer = Organization.register(
         name="Northwind Clone", website="", email_domain="NORTHWIND.test", owner=UserFactory()
     )
 
-    assert newcomer.email_domain == ""
+    assert newcomer.email_domain == "northwind.test"
     assert list(Organization.objects.for_email_domain("northwind.test")) == [organization]
+
+
+def test_verifying_a_second_claim_on_a_held_domain_drops_it(organization, employer, staff):
+    copy = Organization.register(
+        name="Northwind Copy",
+        website="",
+        email_domain="northwind.test",
+        owner=UserFactory(email="copy@northwind.test"),
+    )
+
+    copy.verify(by=staff)
+
+    copy.refresh_from_db()
+    assert copy.is_verified and copy.email_domain == ""
+    assert "stays with Northwind Test" in copy.events.first().note
+    assert list(Organization.objects.for_email_domain("northwind.test")) == [organization]
+
+
+def test_a_domain_is_claimed_only_once_verified_and_its_owner_confirmed(staff):
+    owner = UserFactory(email="hr@bigcorp.example", verified_email=False)
+    organization = Organization.register(
+        name="BigCorp", website="", email_domain="bigcorp.example", owner=owner
+    )
+    assert not Organization.objects.for_email_domain("bigcorp.example").exists()
+
+    organization.verify(by=staff)
+    # Verified, but nobody has shown they read mail at the domain.
+    assert not Organization.objects.for_email_domain("bigcorp.example").exists()
+
+    EmailAddress.objects.create(user=owner, email=owner.email, primary=True, verified=True)
+    assert list(Organization.objects.for_email_domain("bigcorp.example")) == [organization]
 
 
 def test_slugs_are_unique():

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import StudentProfile
 from applications.models import Feedback
+from notifications.models import Notification
 from tests.factories import ApplicationFactory, ListingFactory, SkillFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +267,56 @@ def test_constant_number_of_queries_whatever_the_number_of_completions(
     assert all(f"Project {n}" in html for n in range(5))
     assert one == five
     assert five <= 5
+
+
+# --- A published testimonial rewritten afterwards ---------------------------------------------
+
+
+def test_an_edited_testimonial_leaves_the_portfolio_until_published_again(
+    client, login, ada, employer, organization, django_capture_on_commit_callbacks, mailoutbox
+):
+    application = completed(ada, organization)
+    give_testimonial(application, employer, public=True)
+    assert "Careful, fast and clear." in client.get(URL).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(employer).post(
+            f"/employer/applications/application/{application.pk}/feedback/",
+            {"rating": "1", "comment": "Do NOT hire: dishonest and lazy."},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert "off the portfolio until they read the new version" in response.content.decode()
+    feedback = Feedback.objects.get(application=application, author_role="employer")
+    assert feedback.comment == "Do NOT hire: dishonest and lazy."
+    assert not feedback.public
+    client.logout()
+    html = client.get(URL).content.decode()
+    assert "Do NOT hire" not in html
+    assert "Careful, fast and clear." not in html
+    # The student is told, by email and on their notifications page.
+    notice = Notification.objects.get(kind="applications.testimonial_changed")
+    assert notice.recipient == ada
+    assert notice.link == application.get_absolute_url()
+    assert "publish it again" in notice.body_text
+    assert [m.to for m in mailoutbox] == [[ada.email]]
+
+    feedback.set_public(by=ada, public=True)
+    assert "Do NOT hire: dishonest and lazy." in client.get(URL).content.decode()
+
+
+def test_an_unchanged_or_unpublished_testimonial_stays_as_it_was(ada, employer, organization):
+    application = completed(ada, organization)
+    give_testimonial(application, employer, public=True)
+
+    Feedback.give(
+        application=application, author=employer, rating=5, comment="Careful, fast and clear. "
+    )
+    assert Feedback.objects.get(application=application, author_role="employer").public
+
+    hidden = completed(ada, organization, title="Another project")
+    give_testimonial(hidden, employer, public=False)
+    Feedback.give(application=hidden, author=employer, rating=4, comment="Good.")
+
+    assert not Notification.objects.filter(kind="applications.testimonial_changed").exists()

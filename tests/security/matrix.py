@@ -404,11 +404,20 @@ TABLE: list[Row] = [
         {"content_type_id": W.listing_type.pk, "object_id": W.listing.pk},
     ),
     r("admin:app_list", GET, staff_only(200), {"app_label": "listings"}),
+    # Nobody but a superuser sets another person's password: staff send a reset link.
+    r("admin:auth_user_password_change", GET, staff_only(403), {"id": W.student.pk}),
     r(
         "admin:auth_user_password_change",
-        GET,
-        staff_only(200),
+        POST,
+        staff_only(403),
         {"id": W.student.pk},
+        data={"password1": "amber-quartz-meadow-77", "password2": "amber-quartz-meadow-77"},
+    ),
+    r(
+        "admin:accounts_user_changelist",
+        POST,
+        staff_only("302 /staff/accounts/user/"),
+        data={"action": "send_password_reset_link", "_selected_action": W.student.pk},
     ),
     # Groups and email addresses are for superusers: career-center staff have no permission.
     *staff_model("auth_group", W.career_center.pk, changelist=403, add=403, change=403, delete=403),
@@ -422,7 +431,22 @@ TABLE: list[Row] = [
     ),
     *staff_model("accounts_user", W.student.pk, add=200, change=200, delete=403),
     *staff_model("accounts_organization", W.organization.pk, add=403, change=200, delete=403),
-    *staff_model("accounts_membership", W.employer_membership.pk, add=200, change=200, delete=403),
+    # Memberships are read-only for staff (the change page shows them): no one makes
+    # themselves, or anyone, an active owner from the staff site.
+    *staff_model("accounts_membership", W.employer_membership.pk, add=403, change=200, delete=403),
+    r(
+        "admin:accounts_membership_add",
+        POST,
+        staff_only(403),
+        data={"user": W.student.pk, "organization": W.organization.pk, "role": "owner"},
+    ),
+    r(
+        "admin:accounts_membership_change",
+        POST,
+        staff_only(403),
+        {"object_id": W.employer_membership.pk},
+        data={"role": "owner"},
+    ),
     *staff_model("accounts_studentprofile", W.student_profile.pk, add=403, change=200, delete=403),
     # Listings and reports open on "waiting for a decision" (a redirect that adds the filter).
     *staff_model(
