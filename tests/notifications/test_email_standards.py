@@ -58,18 +58,21 @@ class _Text(HTMLParser):
             self.words += data.split()
 
 
-def sent(settings, *, kind="applications.offered", category=None, recipient=None) -> bytes:
+def queued(settings, *, kind="applications.offered", **fields):
+    """One outbox row from the site at https://microintern.example."""
     settings.SITE_URL = "https://microintern.example"
-    row = queue_email(
-        to="ada@student.test",
-        recipient=recipient,
-        kind=kind,
-        category=category,
-        subject="Your offer from Northwind Labs",
-        body_text=BODY,
-        dedupe_key=f"{kind}:1",
-        enqueue=False,
-    )
+    fields = {
+        "to": "ada@student.test",
+        "subject": "Your offer from Northwind Labs",
+        "body_text": BODY,
+        **fields,
+    }
+    return queue_email(kind=kind, dedupe_key=f"{kind}:1", enqueue=False, **fields)
+
+
+def sent(settings, **fields) -> bytes:
+    """The bytes the mail server receives for one delivered row."""
+    row = queued(settings, **fields)
     assert deliver(row.pk) is True
     return mail.outbox[-1].message().as_bytes(linesep="\r\n")
 
@@ -100,16 +103,7 @@ def test_every_email_is_text_and_html_in_the_same_words(settings):
 
 
 def test_a_template_of_its_own_wins_over_the_text(settings):
-    settings.SITE_URL = "https://microintern.example"
-    row = queue_email(
-        to="ada@student.test",
-        kind="test.rich",
-        subject="Rich",
-        body_text="Plain words.",
-        body_html="<p>Rich <b>words</b>.</p>",
-        dedupe_key="test.rich:1",
-        enqueue=False,
-    )
+    row = queued(settings, body_text="Plain words.", body_html="<p>Rich <b>words</b>.</p>")
 
     message = build_message(row)
 
@@ -127,15 +121,7 @@ def test_automatic_mail_headers(settings):
 
 
 def test_a_resent_row_keeps_its_message_id(settings):
-    settings.SITE_URL = "https://microintern.example"
-    row = queue_email(
-        to="ada@student.test",
-        kind="test.hello",
-        subject="Hello",
-        body_text="Hello.",
-        dedupe_key="test.hello:1",
-        enqueue=False,
-    )
+    row = queued(settings)
 
     first, second = build_message(row).message(), build_message(row).message()
 
