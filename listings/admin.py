@@ -905,7 +905,8 @@ class ListingReportAdmin(DefaultFilterMixin, admin.ModelAdmin):
                     pk=report.pk, status=ListingReport.Status.OPEN
                 ).exists()
             ):
-                continue  # Decided with its listing by a report above.
+                decided += 1  # Decided with its listing by a report above.
+                continue
             before.setdefault(report.listing_id, report.listing.status)
             try:
                 (report.uphold if upheld else report.dismiss)(by=request.user)

@@ -531,7 +531,7 @@ def test_upholding_several_reports_of_one_listing_reports_it_once(login, staff):
         },
     )
     messages = messages_of(response)
-    assert "1 report upheld." in messages
+    assert "3 reports upheld." in messages
     assert messages.count("“Reported project” was removed.") == 1
     assert not any("already resolved" in m for m in messages)
     assert ListingEvent.objects.filter(listing=listing, to_status=S.REMOVED).count() == 1
