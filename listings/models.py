@@ -155,8 +155,6 @@ class Listing(models.Model):
         "eligibility",
         "contact_email",
     ]
-    #: Fields compared with the last approved version for staff: the same ones.
-    SNAPSHOT_FIELDS = MATERIAL_FIELDS
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="listings"
@@ -513,13 +511,6 @@ class Listing(models.Model):
             )
         if errors:
             raise ValidationError(errors)
-
-    def reassess_risk(self) -> None:
-        """Recompute the risk signals after an edit while waiting for review."""
-        signals = risk.assess(self)
-        self.risk_signals = [s.as_dict() for s in signals]
-        self.risk_score = risk.score(signals)
-        super().save(update_fields=["risk_signals", "risk_score", "updated_at"])
 
     def submit(self, *, by, note: str = "") -> None:
         """Send a draft (or a listing with requested changes) to the career center for review."""
