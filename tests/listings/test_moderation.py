@@ -436,7 +436,7 @@ def test_reinstating_from_the_staff_site_resolves_the_open_reports(login, staff)
     assert listing.status == S.PUBLISHED
 
 
-def test_an_automatic_suspension_tells_staff_and_the_organization(staff):
+def test_an_automatic_suspension_tells_staff_and_the_organization(staff, login):
     organization = OrganizationFactory(verified=True, name="Northwind Labs")
     owner = EmployerFactory(membership__organization=organization)
     member = EmployerFactory(
@@ -463,6 +463,11 @@ def test_an_automatic_suspension_tells_staff_and_the_organization(staff):
         assert notification.link == employer_change_url(listing)
     notified = set(Notification.objects.values_list("recipient", flat=True))
     assert requested.pk not in notified and bystander.pk not in notified
+
+    # In-app too: each sees it among their notifications.
+    for person in (staff, owner):
+        page = login(person).get(reverse("notifications:list")).content.decode()
+        assert "Data clean-up" in page
 
 
 def test_a_suspension_by_staff_notifies_nobody_as_automatic(staff):
