@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr
@@ -24,6 +23,7 @@ from accounts.admin_steps import AdminStepsMixin, Step
 from accounts.models import Organization
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from listings.admin_forms import EmployerListingForm, TransitionForm
+from listings.diff import word_diff
 from listings.models import Industry, Listing, ListingEvent, ListingReport, Skill
 
 Status = Listing.Status
@@ -31,6 +31,7 @@ Status = Listing.Status
 #: Reason codes written by the system or the organization, next to the staff's choices.
 OTHER_REASON_LABELS = {
     "material_edit": "Edited after publication",
+    "edited_in_review": "Edited while waiting for review",
     "cancelled": "Cancelled by the organization",
     "reports": "Reports from students",
 }
@@ -342,23 +343,45 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
             obj.organization = self._member_organizations(request)[0]
         if obj.organization not in self.organizations(request):
             raise PermissionDenied
-        super().save_model(request, obj, form, change)
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The row stays locked until the edit is recorded (save_related, same transaction):
+        # staff approving meanwhile wait, then see the new revision and refuse.
+        current = Listing.objects.select_for_update().get(pk=obj.pk)
+        if current.status not in Listing.EDITABLE_STATES:
+            raise PermissionDenied  # Staff suspended or closed it since the form was opened.
+        obj._before_edit = current.snapshot()
+        obj._status_before_edit = current.status
+        # Only what the employer typed is written: status, revision and the approved
+        # version belong to the transitions, whatever this form loaded.
+        concrete = {field.name for field in Listing._meta.concrete_fields}
+        fields = [name for name in form.fields if name in concrete and name != "organization"]
+        obj.save(update_fields=fields)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         listing = form.instance
         listing.refresh_search_vector()  # The skills are saved only now.
-        changed = form.material_changes()
-        if change and listing.status == Status.SUBMITTED:
-            listing.reassess_risk()  # Staff see signals for what is there now.
-        if change and changed and listing.status == Status.PUBLISHED:
-            labels = ", ".join(listing._label(name).lower() for name in changed)
-            listing.resubmit_after_edit(by=request.user, changed=changed)
+        before = getattr(listing, "_before_edit", None)
+        if not change or before is None:
+            return
+        was = listing._status_before_edit
+        changed = listing.record_edit(by=request.user, before=before)
+        if changed and was == Status.PUBLISHED:
             self.message_user(
                 request,
-                f"You changed the {labels}, so “{listing.title}” went back to the career center "
-                "for review. Students will not see it until it is approved again.",
+                f"You changed the {listing._labels(changed)} of “{listing.title}”, so it is "
+                "waiting for review by the career center. Students will not see it until it "
+                "is approved again; you will hear back by email.",
                 messages.WARNING,
+            )
+        elif changed and was == Status.SUBMITTED:
+            self.message_user(
+                request,
+                f"“{listing.title}” is still waiting for review; the career center will "
+                "review it as you have just saved it.",
+                messages.INFO,
             )
 
     def response_add(self, request: HttpRequest, obj: Listing, post_url_continue=None):
@@ -400,6 +423,7 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
         listing = self.get_object(request, unquote(object_id))
         if listing is not None:
             extra_context["step_links"] = self.step_links(request, listing)
+            extra_context["waiting_for_review"] = listing.status == Status.SUBMITTED
             extra_context["can_submit"] = listing.status in {
                 Status.DRAFT,
                 Status.CHANGES_REQUESTED,
@@ -627,6 +651,82 @@ class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
             extra_context["step_links"] = self.step_links(request, listing)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    # Approval carries the version staff reviewed --------------------------------------------
+
+    def step_links(self, request: HttpRequest, obj: Listing) -> list[dict]:
+        links = super().step_links(request, obj)
+        approve = self.admin_url("step", obj.pk, "approve")
+        for link in links:
+            if link["url"] == approve:
+                # The version on this page is the one an approval from it is for.
+                link["url"] = f"{approve}?revision={obj.revision}"
+        return links
+
+    @staticmethod
+    def _as_revision(value) -> int | None:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    def reviewed_revisions(self, request: HttpRequest, objects) -> dict[int, int | None]:
+        """The version of each listing staff are approving.
+
+        The confirmation page posts back the version it showed; before that, the version
+        is the one the listing's page linked from (?revision=), else the one shown now.
+        """
+        applying = request.method == "POST" and "apply" in request.POST
+        linked = request.GET.get("revision") if len(objects) == 1 else None
+        revisions = {}
+        for listing in objects:
+            posted = request.POST.get(f"revision-{listing.pk}")
+            if applying:
+                revisions[listing.pk] = self._as_revision(posted)
+            else:
+                revision = self._as_revision(posted or linked)
+                revisions[listing.pk] = listing.revision if revision is None else revision
+        return revisions
+
+    def confirm_step(self, request: HttpRequest, objects, step, *, action):
+        response = super().confirm_step(request, objects, step, action=action)
+        if response is None or step.name != "approve":
+            return response
+        revisions = self.reviewed_revisions(request, objects)
+        listings = {listing.pk: listing for listing in objects}
+        for item in response.context_data["objects"]:
+            listing = listings[item["pk"]]
+            item["revision"] = revisions[listing.pk]
+            item["details"] = f"{item['details']}, version {item['revision']}"
+            item["changed_since"] = item["revision"] != listing.revision
+            item["changes"] = self.changes_table(listing)
+        response.template_name = "admin/listings/listing/approve_confirm.html"
+        return response
+
+    def apply_step(self, request: HttpRequest, objects, step, kwargs: dict) -> None:
+        if step.name != "approve":
+            return super().apply_step(request, objects, step, kwargs)
+        revisions = self.reviewed_revisions(request, objects)
+        approved = 0
+        for listing in objects:
+            try:
+                if revisions[listing.pk] is None:
+                    raise ValidationError(
+                        "The page did not say which version you reviewed; open the listing "
+                        "again and approve it from there."
+                    )
+                listing.approve(by=request.user, revision=revisions[listing.pk], **kwargs)
+            except ValidationError as error:
+                self.message_user(request, refusal_message(listing, error), messages.WARNING)
+            else:
+                approved += 1
+        if approved:
+            self.message_user(
+                request, step.done.format(count=plural(approved, "listing")), messages.SUCCESS
+            )
+        elif not objects:
+            self.message_user(request, "No listings were changed.", messages.WARNING)
+        return None
+
     # Display ------------------------------------------------------------------------------
 
     @admin.display(description="waiting", ordering="submitted_at")
@@ -676,22 +776,21 @@ class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
 
     @admin.display(description="changes since approval")
     def changes_table(self, obj: Listing) -> str:
-        changes = obj.changes_since_approval()
         if not obj.approved_snapshot:
             return "Never approved before."
+        changes = obj.changes_since_approval()
         if not changes:
             return "No changes since it was last approved."
         rows = format_html_join(
             "",
-            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
-            (
-                (change["label"], paragraphs(change["before"]), paragraphs(change["after"]))
-                for change in changes
-            ),
+            "<tr><th scope='row'>{}</th><td><div class='word-diff'>{}</div></td></tr>",
+            ((change["label"], word_diff(change["before"], change["after"])) for change in changes),
         )
         return format_html(
-            "<table><thead><tr><th scope='col'>Field</th><th scope='col'>Approved version</th>"
-            "<th scope='col'>Now</th></tr></thead><tbody>{}</tbody></table>",
+            "<table class='listing-changes'><caption>Compared with the approved version: "
+            "removed words are <del>struck through</del>, added words are "
+            "<ins>underlined</ins>.</caption><thead><tr><th scope='col'>Field</th>"
+            "<th scope='col'>Changes</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
 
@@ -741,7 +840,15 @@ class ListingReportAdmin(DefaultFilterMixin, admin.ModelAdmin):
     """Students' reports: uphold (the listing comes down) or dismiss (it goes back up)."""
 
     default_filters = {"status": ListingReport.Status.OPEN}
-    list_display = ["created_at", "listing_link", "listing_status", "reason", "reporter", "status"]
+    list_display = [
+        "created_at",
+        "listing_link",
+        "listing_status",
+        "reason",
+        "reporter",
+        "weight",
+        "status",
+    ]
     list_filter = [ReportStatusFilter, "reason"]
     list_select_related = ["listing", "reporter"]
     search_fields = ["listing__title", "reporter__email", "details"]
@@ -752,6 +859,7 @@ class ListingReportAdmin(DefaultFilterMixin, admin.ModelAdmin):
         "reporter",
         "reason",
         "details",
+        "weight",
         "status",
         "created_at",
         "resolved_at",
@@ -785,69 +893,58 @@ class ListingReportAdmin(DefaultFilterMixin, admin.ModelAdmin):
     def open_reports(self, report: ListingReport) -> int:
         return report.listing.reports.filter(status=ListingReport.Status.OPEN).count()
 
-    def _resolve(self, request: HttpRequest, queryset: QuerySet, *, upheld: bool) -> set[int]:
-        """Resolve the selected open reports; return the ids of their listings."""
-        resolved, listing_ids = 0, set()
-        for report in queryset:
+    def _decide(self, request: HttpRequest, queryset: QuerySet, *, upheld: bool) -> None:
+        """Uphold or dismiss the selected reports (the model decides what the listing becomes)."""
+        decided = 0
+        before: dict[int, str] = {}
+        after: dict[int, Listing] = {}
+        for report in queryset.select_related("listing", "reporter"):
+            if (
+                report.listing_id in after
+                and not ListingReport.objects.filter(
+                    pk=report.pk, status=ListingReport.Status.OPEN
+                ).exists()
+            ):
+                decided += 1  # Decided with its listing by a report above.
+                continue
+            before.setdefault(report.listing_id, report.listing.status)
             try:
-                report.resolve(by=request.user, upheld=upheld)
+                (report.uphold if upheld else report.dismiss)(by=request.user)
             except ValidationError as error:
                 self.message_user(
                     request, f"{report}: {' '.join(error.messages)}", messages.WARNING
                 )
-            else:
-                resolved += 1
-                listing_ids.add(report.listing_id)
-        if resolved:
+                continue
+            decided += 1
+            after[report.listing_id] = report.listing
+        if decided:
             verb = "upheld" if upheld else "dismissed"
-            self.message_user(request, f"{plural(resolved, 'report')} {verb}.", messages.SUCCESS)
-        return listing_ids
+            self.message_user(request, f"{plural(decided, 'report')} {verb}.", messages.SUCCESS)
+        for listing_id, listing in after.items():
+            was, now = before[listing_id], listing.status
+            if now == Status.REMOVED and was != now:
+                self.message_user(request, f"“{listing.title}” was removed.", messages.SUCCESS)
+            elif now == Status.PUBLISHED and was != now:
+                self.message_user(
+                    request, f"“{listing.title}” is published again.", messages.SUCCESS
+                )
+            elif upheld and now == Status.PUBLISHED:
+                self.message_user(
+                    request,
+                    f"“{listing.title}” is still published; suspend it from its listing "
+                    "page if it should come down.",
+                    messages.WARNING,
+                )
 
     @admin.action(
         description="Uphold selected reports (remove the listing)", permissions=["change"]
     )
     def uphold(self, request: HttpRequest, queryset: QuerySet) -> None:
-        with transaction.atomic():
-            listing_ids = self._resolve(request, queryset, upheld=True)
-            for listing in Listing.objects.filter(pk__in=listing_ids):
-                if listing.status == Status.SUSPENDED:
-                    try:
-                        listing.remove(
-                            by=request.user, reason="reports", note="A report was upheld."
-                        )
-                    except ValidationError as error:
-                        self.message_user(
-                            request, refusal_message(listing, error), messages.WARNING
-                        )
-                        continue
-                    # The listing is down: its other open reports are decided with it.
-                    for other in listing.reports.filter(status=ListingReport.Status.OPEN):
-                        other.resolve(by=request.user, upheld=True)
-                    self.message_user(request, f"“{listing.title}” was removed.", messages.SUCCESS)
-                elif listing.status == Status.PUBLISHED:
-                    self.message_user(
-                        request,
-                        f"“{listing.title}” is still published; suspend it from its listing "
-                        "page if it should come down.",
-                        messages.WARNING,
-                    )
+        self._decide(request, queryset, upheld=True)
 
     @admin.action(description="Dismiss selected reports", permissions=["change"])
     def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
-        with transaction.atomic():
-            listing_ids = self._resolve(request, queryset, upheld=False)
-            for listing in Listing.objects.filter(pk__in=listing_ids):
-                if listing.status != Status.SUSPENDED:
-                    continue
-                if listing.reports.filter(status=ListingReport.Status.OPEN).exists():
-                    continue
-                last = listing.events.filter(to_status=Status.SUSPENDED).first()
-                if last is None or last.actor_id is not None:
-                    continue  # Suspended by a person: staff reinstate it by hand.
-                listing.reinstate(by=request.user, note="Reports dismissed.")
-                self.message_user(
-                    request, f"“{listing.title}” is published again.", messages.SUCCESS
-                )
+        self._decide(request, queryset, upheld=False)
 
 
 @admin.register(Industry)

@@ -18,8 +18,19 @@ from django.utils.text import slugify
 from accounts.models import Organization
 from listings import risk
 from listings.text import render_markdown
+from notifications.outbox import queue_email
 
 SEARCH_CONFIG = "english"
+
+
+def normalize_text(text: str) -> str:
+    """Text as compared between versions: one kind of line ending, no trailing whitespace.
+
+    Browsers send "\\r\\n" and editors leave trailing spaces; neither is a change a
+    student could see, so saving a listing unchanged never sends it back to review.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
 class Industry(models.Model):
@@ -119,25 +130,21 @@ class Listing(models.Model):
 
     OPEN_STATES = {Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.PUBLISHED}
     EDITABLE_STATES = {Status.DRAFT, Status.CHANGES_REQUESTED, Status.SUBMITTED, Status.PUBLISHED}
-    #: Fields whose change on a published listing sends it back to review.
+    #: Everything a student can see on the listing (its page, its card, its JSON-LD), plus
+    #: what staff judge on students' behalf (contact email, pay justification). After
+    #: publication a change to any of them sends the listing back to review
+    #: (`record_edit`); the skills are compared as a sorted list of names.
     MATERIAL_FIELDS = [
-        "fee",
-        "currency",
-        "estimated_hours",
-        "deliverables",
-        "description",
-        "application_deadline",
-        "due_date",
-    ]
-    #: Fields compared with the last approved version for staff.
-    SNAPSHOT_FIELDS = [
         "title",
         "summary",
         "description",
         "deliverables",
+        "skills",
+        "industry",
         "estimated_hours",
         "fee",
         "currency",
+        "pay_justification",
         "location_type",
         "city",
         "region",
@@ -230,6 +237,12 @@ class Listing(models.Model):
     risk_score = models.PositiveSmallIntegerField(default=0, editable=False, db_index=True)
     risk_signals = models.JSONField(default=list, blank=True, editable=False)
     approved_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    revision = models.PositiveIntegerField(
+        default=1,
+        db_default=1,  # Rows inserted in bulk by SQL (the demo's generated listings) too.
+        editable=False,
+        help_text="Raised by every material edit; staff approve the revision they reviewed.",
+    )
     search_vector = SearchVectorField(null=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -376,16 +389,30 @@ class Listing(models.Model):
         ]
 
     def snapshot(self) -> dict:
-        """The fields staff compare against, as JSON-friendly strings."""
+        """The material fields as normalized text, to compare versions of the listing."""
 
-        def as_text(value) -> str:
+        def as_text(name: str) -> str:
+            if name == "skills":
+                if not self.pk:
+                    return ""
+                return ", ".join(self.skills.order_by("name").values_list("name", flat=True))
+            if name == "industry":
+                return self.industry.name if self.industry_id else ""
+            value = getattr(self, name)
             if isinstance(value, Decimal):
                 return str(value.quantize(Decimal("0.01")))
-            return str(value)
+            return normalize_text("" if value is None else str(value))
 
-        return {name: as_text(getattr(self, name)) for name in self.SNAPSHOT_FIELDS} | {
-            "skills": ", ".join(self.skills.order_by("name").values_list("name", flat=True))
-        }
+        return {name: as_text(name) for name in self.MATERIAL_FIELDS}
+
+    def changed_fields(self, before: dict) -> list[str]:
+        """The material fields whose normalized value differs from `before` (a snapshot)."""
+        now = self.snapshot()
+        return [
+            name
+            for name in self.MATERIAL_FIELDS
+            if normalize_text(str(before.get(name, ""))) != now[name]
+        ]
 
     def changes_since_approval(self) -> list[dict]:
         """Field-by-field differences with the last approved version (empty if never approved)."""
@@ -400,13 +427,16 @@ class Listing(models.Model):
                 "after": value,
             }
             for name, value in current.items()
-            if self.approved_snapshot.get(name, "") != value
+            # A version approved before a field was compared has nothing to compare it with.
+            if name in self.approved_snapshot
+            and normalize_text(str(self.approved_snapshot[name])) != value
         ]
 
     def _label(self, name: str) -> str:
-        if name == "skills":
-            return "Skills"
         return str(self._meta.get_field(name).verbose_name).capitalize()
+
+    def _labels(self, names: list[str]) -> str:
+        return ", ".join(self._label(name).lower() for name in names)
 
     # --- Transitions ------------------------------------------------------------------
 
@@ -482,13 +512,6 @@ class Listing(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def reassess_risk(self) -> None:
-        """Recompute the risk signals after an edit while waiting for review."""
-        signals = risk.assess(self)
-        self.risk_signals = [s.as_dict() for s in signals]
-        self.risk_score = risk.score(signals)
-        super().save(update_fields=["risk_signals", "risk_score", "updated_at"])
-
     def submit(self, *, by, note: str = "") -> None:
         """Send a draft (or a listing with requested changes) to the career center for review."""
         self.check_submittable()
@@ -505,45 +528,103 @@ class Listing(models.Model):
             },
         )
 
-    def resubmit_after_edit(self, *, by, changed: list[str]) -> None:
-        """A material edit to a published listing sends it back to review."""
+    def _risk_fields(self) -> dict:
         signals = risk.assess(self)
-        labels = ", ".join(self._label(name).lower() for name in changed)
+        return {"risk_signals": [s.as_dict() for s in signals], "risk_score": risk.score(signals)}
+
+    def resubmit_after_edit(self, *, by, changed: list[str]) -> None:
+        """A material edit to a published listing takes it down and sends it back to review."""
         self._transition(
             to=self.Status.SUBMITTED,
             allowed_from={self.Status.PUBLISHED},
             by=by,
             reason="material_edit",
-            note=f"Edited after publication: {labels}.",
+            note=f"Edited after publication: {self._labels(changed)}.",
             extra_fields={
                 "submitted_at": timezone.now(),
-                "risk_signals": [s.as_dict() for s in signals],
-                "risk_score": risk.score(signals),
+                "revision": F("revision") + 1,
+                **self._risk_fields(),
             },
         )
+        self.refresh_from_db(fields=["revision"])
 
-    def approve(self, *, by, note: str = "") -> None:
-        """Publish a submitted listing (only for a verified organization)."""
-        if not self.organization.is_verified:
-            raise ValidationError(
-                f"{self.organization} is not verified; verify the organization before publishing its listings."
+    def record_edit(self, *, by, before: dict) -> list[str]:
+        """Act on an edit, given the listing's `snapshot()` from before it; the changed fields.
+
+        Any material change raises the revision, so staff approve only the version they
+        reviewed. A published listing leaves public view and goes back to review with its
+        risk signals computed again; a listing waiting for review gets its signals computed
+        again and an event naming what changed. A no-op save (line endings, trailing
+        spaces) changes nothing.
+        """
+        with transaction.atomic():
+            locked = Listing.objects.select_for_update().get(pk=self.pk)
+            changed = locked.changed_fields(before)
+            if not changed:
+                return []
+            if locked.status == self.Status.PUBLISHED:
+                locked.resubmit_after_edit(by=by, changed=changed)
+            elif locked.status == self.Status.SUBMITTED:
+                locked._transition(
+                    to=self.Status.SUBMITTED,
+                    allowed_from={self.Status.SUBMITTED},
+                    by=by,
+                    reason="edited_in_review",
+                    note=f"Edited while waiting for review: {locked._labels(changed)}.",
+                    extra_fields={"revision": F("revision") + 1, **locked._risk_fields()},
+                )
+                locked.refresh_from_db(fields=["revision"])
+            elif locked.status in self.EDITABLE_STATES:
+                Listing.objects.filter(pk=self.pk).update(revision=F("revision") + 1)
+                locked.refresh_from_db(fields=["revision"])
+            else:
+                raise ValidationError(
+                    f"“{locked.title}” is {locked.get_status_display().lower()}; "
+                    "it cannot be edited any more."
+                )
+            for name in ("status", "submitted_at", "revision", "risk_signals", "risk_score"):
+                setattr(self, name, getattr(locked, name))
+        return changed
+
+    def approve(self, *, by, note: str = "", revision: int | None = None) -> None:
+        """Publish a submitted listing (only for a verified organization).
+
+        `revision` is the version staff reviewed: if the listing changed since, it is not
+        published, so what students see is always what staff read.
+        """
+        with transaction.atomic():
+            locked = (
+                Listing.objects.select_for_update(of=("self",))
+                .select_related("organization")
+                .get(pk=self.pk)
             )
-        if self.application_deadline < timezone.localdate():
-            raise ValidationError(
-                f"“{self.title}” has a deadline in the past; request changes instead."
+            if revision is not None and locked.revision != revision:
+                raise ValidationError(
+                    f"“{locked.title}” changed after you opened it; "
+                    "review the new version before approving it."
+                )
+            if not locked.organization.is_verified:
+                raise ValidationError(
+                    f"{locked.organization} is not verified; verify the organization before "
+                    "publishing its listings."
+                )
+            if locked.application_deadline < timezone.localdate():
+                raise ValidationError(
+                    f"“{locked.title}” has a deadline in the past; request changes instead."
+                )
+            self._transition(
+                to=self.Status.PUBLISHED,
+                allowed_from={self.Status.SUBMITTED},
+                by=by,
+                note=note,
+                extra_fields={
+                    "published_at": locked.published_at or timezone.now(),
+                    # What is published is what was locked and checked, not this object.
+                    "approved_snapshot": locked.snapshot(),
+                    "moderation_reason": "",
+                    "moderation_note": "",
+                },
             )
-        self._transition(
-            to=self.Status.PUBLISHED,
-            allowed_from={self.Status.SUBMITTED},
-            by=by,
-            note=note,
-            extra_fields={
-                "published_at": self.published_at or timezone.now(),
-                "approved_snapshot": self.snapshot(),
-                "moderation_reason": "",
-                "moderation_note": "",
-            },
-        )
 
     def request_changes(self, *, by, reason: str, note: str = "") -> None:
         """Send a submitted listing back to its organization with what to change."""
@@ -600,10 +681,65 @@ class Listing(models.Model):
         )
 
     def reinstate(self, *, by, note: str = "") -> None:
-        """Publish a suspended listing again."""
-        self._transition(
-            to=self.Status.PUBLISHED, allowed_from={self.Status.SUSPENDED}, by=by, note=note
-        )
+        """Publish a suspended listing again; its open reports are dismissed with it.
+
+        Reports that were open when staff put the listing back up were weighed and found
+        wanting: left open, one more report would suspend it again at once.
+        """
+        with transaction.atomic():
+            Listing.objects.select_for_update().filter(pk=self.pk).first()
+            open_reports = self.reports.filter(status=ListingReport.Status.OPEN)
+            count = open_reports.count()
+            if count:
+                dismissed = f"{count} open report{'s' if count != 1 else ''} dismissed."
+                note = f"{note} {dismissed}".strip()
+            self._transition(
+                to=self.Status.PUBLISHED, allowed_from={self.Status.SUSPENDED}, by=by, note=note
+            )
+            open_reports.update(
+                status=ListingReport.Status.DISMISSED, resolved_at=timezone.now(), resolved_by=by
+            )
+
+    @property
+    def suspended_automatically(self) -> bool:
+        """Suspended by the reports rule rather than by a person."""
+        if self.status != self.Status.SUSPENDED:
+            return False
+        last = self.events.filter(to_status=self.Status.SUSPENDED).first()
+        return last is not None and last.actor_id is None
+
+    def notify_suspended_by_reports(self, event: ListingEvent) -> None:
+        """Tell career-center staff and the organization's members of an automatic suspension."""
+        from listings.reminders import career_center_staff
+
+        reports = list(self.reports.filter(status=ListingReport.Status.OPEN))
+        audiences = [
+            (
+                "suspended_by_reports_staff",
+                career_center_staff(),
+                reverse("admin:listings_listing_change", args=[self.pk]),
+            ),
+            (
+                "suspended_by_reports",
+                self.organization.active_members(),
+                reverse("employer:listings_listing_change", args=[self.pk]),
+            ),
+        ]
+        seen: set[int] = set()
+        for kind, people, link in audiences:
+            for person in people:
+                if person.pk in seen:
+                    continue  # Someone both staff and member hears it once, as staff.
+                seen.add(person.pk)
+                queue_email(
+                    to=person.email,
+                    recipient=person,
+                    kind=f"listings.{kind}",
+                    template=f"listings/email/{kind}",
+                    context={"listing": self, "person": person, "reports": reports, "event": event},
+                    link=link,
+                    dedupe_key=f"listings.{kind}:{event.pk}:{person.pk}",
+                )
 
     def remove(self, *, by, reason: str = "", note: str = "") -> None:
         """Take a suspended listing down for good."""
@@ -701,6 +837,59 @@ class SavedListing(models.Model):
         cls.objects.filter(user=user, listing=listing).delete()
 
 
+class ReportWeight:
+    """How much one report counts toward suspending a listing automatically.
+
+    Reports are weighed, not counted, so that nobody can take a listing down with accounts
+    made for the purpose:
+
+    - Only students count. A member of any organization (owner or member; active, asking
+      to join or removed; the listing's competitors included) and staff weigh nothing:
+      their reports still reach the career center, but never suspend anything alone.
+    - A student's report weighs STUDENT, plus VERIFIED_EMAIL once their address is
+      confirmed, plus ESTABLISHED_ACCOUNT when the account is at least ESTABLISHED_AFTER
+      old, plus APPLICANT when they applied to this listing (they saw the project from
+      the inside, where "pay a deposit first" shows itself).
+    - Open reports suspend a published listing once their weights add up to SUSPEND_AT.
+
+    A fresh sign-up weighs 1 unconfirmed, 2 confirmed: three of them (3 to 6) do not
+    suspend. Three established students (4 each), or two who applied (up to 7 each), do.
+    No single report reaches SUSPEND_AT on its own.
+    """
+
+    STUDENT = 1
+    VERIFIED_EMAIL = 1
+    ESTABLISHED_ACCOUNT = 2
+    ESTABLISHED_AFTER = datetime.timedelta(days=30)
+    APPLICANT = 3
+    SUSPEND_AT = 10
+
+    @classmethod
+    def of(cls, reporter, listing: Listing) -> int:
+        """The weight of `reporter`'s report on `listing` (0 for anyone but a student)."""
+        from allauth.account.models import EmailAddress
+
+        if (
+            not reporter.is_student
+            or reporter.is_staff
+            or reporter.is_superuser
+            or reporter.memberships.exists()
+        ):
+            return 0
+        weight = cls.STUDENT
+        if EmailAddress.objects.filter(
+            user=reporter, email__iexact=reporter.email, verified=True
+        ).exists():
+            weight += cls.VERIFIED_EMAIL
+        if reporter.date_joined <= timezone.now() - cls.ESTABLISHED_AFTER:
+            weight += cls.ESTABLISHED_ACCOUNT
+        # Applications sit above listings; they are reached through their reverse relation.
+        applications = getattr(listing, "applications", None)
+        if applications is not None and applications.filter(student=reporter).exists():
+            weight += cls.APPLICANT
+        return weight
+
+
 class ListingReport(models.Model):
     """A student's report of a suspicious or broken listing."""
 
@@ -717,15 +906,18 @@ class ListingReport(models.Model):
         UPHELD = "upheld", "Upheld"
         DISMISSED = "dismissed", "Dismissed"
 
-    #: Open reports from this many different people suspend a listing until staff decide.
-    AUTO_SUSPEND_THRESHOLD = 3
-
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_reports"
     )
     reason = models.CharField(max_length=30, choices=Reason.choices)
     details = models.TextField(max_length=2000, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="What the report counts toward automatic suspension (see ReportWeight).",
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
     )
@@ -753,41 +945,79 @@ class ListingReport(models.Model):
 
     @classmethod
     def file(cls, *, listing: Listing, reporter, reason: str, details: str = "") -> ListingReport:
-        """Record a report; enough reports from different people suspend the listing."""
+        """Record a report; open reports weighing ReportWeight.SUSPEND_AT suspend the listing.
+
+        An automatic suspension is told to career-center staff and the organization.
+        """
         with transaction.atomic():
             locked = Listing.objects.select_for_update().get(pk=listing.pk)
-            report, _created = cls.objects.get_or_create(
+            report, created = cls.objects.get_or_create(
                 listing=locked,
                 reporter=reporter,
                 status=cls.Status.OPEN,
-                defaults={"reason": reason, "details": details},
+                defaults={
+                    "reason": reason,
+                    "details": details,
+                    "weight": ReportWeight.of(reporter, locked),
+                },
             )
-            reporters = (
-                cls.objects.filter(listing=locked, status=cls.Status.OPEN)
-                .values("reporter")
-                .distinct()
-                .count()
-            )
+            open_reports = cls.objects.filter(listing=locked, status=cls.Status.OPEN)
+            total = open_reports.aggregate(total=models.Sum("weight"))["total"] or 0
             if (
-                reporters >= cls.AUTO_SUSPEND_THRESHOLD
+                created
+                and total >= ReportWeight.SUSPEND_AT
                 and locked.status == Listing.Status.PUBLISHED
             ):
+                people = open_reports.filter(weight__gt=0).count()
                 locked.suspend(
                     by=None,
                     reason="reports",
-                    note=f"Suspended automatically after {reporters} reports; waiting for staff.",
+                    note=f"Suspended automatically: reports from {people} students weigh "
+                    f"{total} (the threshold is {ReportWeight.SUSPEND_AT}); waiting for staff.",
                 )
+                locked.notify_suspended_by_reports(locked.events.first())
                 listing.status = locked.status
         return report
 
     def resolve(self, *, by, upheld: bool) -> None:
-        """Close the report as upheld or dismissed."""
-        if self.status != self.Status.OPEN:
-            raise ValidationError("This report is already resolved.")
-        self.status = self.Status.UPHELD if upheld else self.Status.DISMISSED
-        self.resolved_at = timezone.now()
-        self.resolved_by = by
-        self.save(update_fields=["status", "resolved_at", "resolved_by"])
+        """Close the report as upheld or dismissed (nothing else changes)."""
+        with transaction.atomic():
+            status = (
+                ListingReport.objects.select_for_update()
+                .values_list("status", flat=True)
+                .get(pk=self.pk)
+            )
+            if status != self.Status.OPEN:
+                raise ValidationError("This report is already resolved.")
+            self.status = self.Status.UPHELD if upheld else self.Status.DISMISSED
+            self.resolved_at = timezone.now()
+            self.resolved_by = by
+            self.save(update_fields=["status", "resolved_at", "resolved_by"])
+
+    def uphold(self, *, by) -> None:
+        """Agree with the report. A suspended listing is then removed for good, with its
+        other open reports upheld too; a published one stays up until staff suspend it."""
+        with transaction.atomic():
+            listing = Listing.objects.select_for_update().get(pk=self.listing_id)
+            self.resolve(by=by, upheld=True)
+            if listing.status == Listing.Status.SUSPENDED:
+                listing.remove(by=by, reason="reports", note="A report was upheld.")
+                for other in listing.reports.filter(status=self.Status.OPEN):
+                    other.resolve(by=by, upheld=True)
+            self.listing = listing
+
+    def dismiss(self, *, by) -> None:
+        """Disagree with the report. A listing the reports suspended (not a person) is
+        published again once none of its reports is open."""
+        with transaction.atomic():
+            listing = Listing.objects.select_for_update().get(pk=self.listing_id)
+            self.resolve(by=by, upheld=False)
+            if (
+                listing.suspended_automatically
+                and not listing.reports.filter(status=self.Status.OPEN).exists()
+            ):
+                listing.reinstate(by=by, note="Reports dismissed.")
+            self.listing = listing
 
 
 class SavedSearchQuerySet(models.QuerySet):

@@ -50,6 +50,12 @@ class StudentFactory(UserFactory):
     profile = factory.RelatedFactory(StudentProfileFactory, factory_related_name="user")
 
 
+class EstablishedStudentFactory(StudentFactory):
+    """A student with a confirmed address and a months-old account (whose reports weigh most)."""
+
+    date_joined = factory.LazyFunction(lambda: timezone.now() - timedelta(days=90))
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from listings.models import Listing, ListingReport
 from tests.factories import (
+    EstablishedStudentFactory,
     ListingFactory,
     OrganizationFactory,
     StudentFactory,
@@ -42,6 +43,11 @@ def run_action(client, action, objects, url=QUEUE, **extra):
         url,
         {"action": action, "_selected_action": [str(x.pk) for x in objects], "index": "0", **extra},
     )
+
+
+def revisions(listings):
+    """What the approve confirmation page posts back: the version of each listing shown."""
+    return {f"revision-{listing.pk}": str(listing.revision) for listing in listings}
 
 
 def submitted(**kwargs):
@@ -108,9 +114,13 @@ def test_approve_through_the_confirmation_page(login, staff):
     client = login(staff)
     response = run_action(client, "approve", [listing])
     assert response.status_code == 200
-    assert "Good project" in response.content.decode()
+    content = response.content.decode()
+    assert "Good project" in content
+    assert f'name="revision-{listing.pk}" value="{listing.revision}"' in content
 
-    response = run_action(client, "approve", [listing], apply="1", note="Looks great.")
+    response = run_action(
+        client, "approve", [listing], apply="1", note="Looks great.", **revisions([listing])
+    )
     assert response.status_code == 302
     listing.refresh_from_db()
     assert listing.status == Listing.Status.PUBLISHED
@@ -121,7 +131,9 @@ def test_approve_through_the_confirmation_page(login, staff):
 
 def test_bulk_approve(login, staff):
     listings = [submitted() for _ in range(3)]
-    response = run_action(login(staff), "approve", listings, apply="1", note="")
+    response = run_action(
+        login(staff), "approve", listings, apply="1", note="", **revisions(listings)
+    )
     assert response.status_code == 302
     assert set(Listing.objects.values_list("status", flat=True)) == {"published"}
     assert "3 listings approved and published." in messages_of(response)
@@ -132,7 +144,7 @@ def test_bulk_approve(login, staff):
 def test_approve_is_refused_for_an_unverified_organization(login, staff):
     pending = OrganizationFactory(verification=Organization.Verification.PENDING, name="New Co")
     listing = submitted(organization=pending)
-    response = run_action(login(staff), "approve", [listing], apply="1")
+    response = run_action(login(staff), "approve", [listing], apply="1", **revisions([listing]))
     listing.refresh_from_db()
     assert listing.status == Listing.Status.SUBMITTED
     assert any("New Co is not verified" in m for m in messages_of(response))
@@ -230,9 +242,9 @@ def test_diff_against_the_approved_version_after_a_material_edit(login, staff):
 
     response = login(staff).get(change_url(listing))
     content = response.content.decode()
-    assert "Approved version" in content
-    assert "600.00" in content
-    assert "900.00" in content
+    assert "Compared with the approved version" in content
+    assert '<del><span class="visually-hidden">removed: </span>600.00</del>' in content
+    assert '<ins><span class="visually-hidden">added: </span>900.00</ins>' in content
     history = "Edited after publication"
     assert history in content
 
@@ -245,7 +257,7 @@ def reported():
     """A published listing with three open reports: suspended automatically."""
     listing = ListingFactory(published=True, title="Reported project")
     reports = [
-        ListingReport.file(listing=listing, reporter=StudentFactory(), reason="scam")
+        ListingReport.file(listing=listing, reporter=EstablishedStudentFactory(), reason="scam")
         for _ in range(3)
     ]
     listing.refresh_from_db()

@@ -10,7 +10,12 @@ from django.utils import timezone
 from listings.models import Listing, ListingEvent, ListingReport
 from listings.risk import assess, score
 from listings.tasks import close_past_deadline
-from tests.factories import ListingFactory, OrganizationFactory, SkillFactory, StudentFactory
+from tests.factories import (
+    EstablishedStudentFactory,
+    ListingFactory,
+    OrganizationFactory,
+    SkillFactory,
+)
 
 S = Listing.Status
 pytestmark = pytest.mark.django_db
@@ -201,14 +206,16 @@ def test_riskier_listing_scores_higher_and_leads_the_queue(employer):
 # --- Reports ----------------------------------------------------------------------------------
 
 
-def test_three_reports_from_different_students_suspend_the_listing():
+def test_weighty_reports_from_different_students_suspend_the_listing():
     listing = ListingFactory(published=True)
-    first = StudentFactory()
+    first = EstablishedStudentFactory()
     ListingReport.file(listing=listing, reporter=first, reason="scam")
     ListingReport.file(listing=listing, reporter=first, reason="scam")  # same person twice
-    ListingReport.file(listing=listing, reporter=StudentFactory(), reason="unpaid")
+    ListingReport.file(listing=listing, reporter=EstablishedStudentFactory(), reason="unpaid")
     assert Listing.objects.get(pk=listing.pk).status == S.PUBLISHED
-    ListingReport.file(listing=listing, reporter=StudentFactory(), reason="asks_for_money")
+    ListingReport.file(
+        listing=listing, reporter=EstablishedStudentFactory(), reason="asks_for_money"
+    )
     listing.refresh_from_db()
     assert listing.status == S.SUSPENDED
     event = listing.events.get()

@@ -14,10 +14,10 @@ from django.utils import timezone
 from listings.models import Listing, ListingReport, SavedListing
 from tests.factories import (
     EmployerFactory,
+    EstablishedStudentFactory,
     ListingFactory,
     OrganizationFactory,
     SkillFactory,
-    StudentFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -473,9 +473,9 @@ def test_report_needs_a_valid_reason(login, student):
     assert not ListingReport.objects.exists()
 
 
-def test_three_reports_from_different_students_suspend_the_listing(client):
+def test_weighty_reports_from_different_students_suspend_the_listing(client):
     listing = ListingFactory(published=True)
-    students = StudentFactory.create_batch(3)
+    students = EstablishedStudentFactory.create_batch(3)
     for reporter in students[:2]:
         client.force_login(reporter)
         response = client.post(report_url(listing), {"reason": "scam"})
