@@ -1,4 +1,4 @@
-"""Sitemaps for search engines: the public pages and every listing still open to applications."""
+"""Sitemaps for search engines: the start pages, every open listing and the organizations behind them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
+from accounts.models import Organization
 from listings.models import Listing
 
 
@@ -39,4 +40,33 @@ class ListingSitemap(Sitemap):
         return self.items().aggregate(latest=Max("updated_at"))["latest"]
 
 
-SITEMAPS = {"pages": PageSitemap, "listings": ListingSitemap}
+class OrganizationSitemap(Sitemap):
+    """Verified organizations' pages, changed when one of their open listings last changed."""
+
+    changefreq = "daily"
+    limit = 10_000
+
+    def items(self):
+        return (
+            Organization.objects.verified()
+            .filter(listings__in=Listing.objects.open())
+            .values("slug")
+            .annotate(updated_at=Max("listings__updated_at"))
+            .order_by("slug")
+        )
+
+    def location(self, organization: dict) -> str:
+        return reverse("listings:organization", kwargs={"slug": organization["slug"]})
+
+    def lastmod(self, organization: dict):
+        return organization["updated_at"]
+
+    def get_latest_lastmod(self):
+        return (
+            Listing.objects.open()
+            .filter(organization__in=Organization.objects.verified())
+            .aggregate(latest=Max("updated_at"))["latest"]
+        )
+
+
+SITEMAPS = {"pages": PageSitemap, "listings": ListingSitemap, "organizations": OrganizationSitemap}

@@ -47,6 +47,7 @@ def test_the_index_links_each_section_with_its_latest_change(client):
     assert set(sections) == {
         "http://testserver/sitemap-pages.xml",
         "http://testserver/sitemap-listings.xml",
+        "http://testserver/sitemap-organizations.xml",
     }
     lastmod = sections["http://testserver/sitemap-listings.xml"]
     assert W3C_DATETIME.match(lastmod)
@@ -81,6 +82,22 @@ def test_a_change_moves_lastmod_and_closing_takes_the_listing_out(client):
     assert datetime.datetime.fromisoformat(after) > datetime.datetime.fromisoformat(before)
 
 
+def test_organizations_with_open_listings_are_listed_with_their_latest_change(client):
+    listing = ListingFactory(published=True)
+    ListingFactory(published=True, organization=listing.organization)
+    ListingFactory(closed=True)  # an organization with nothing open
+
+    root = parse(client.get("/sitemap-organizations.xml"))
+
+    urls = root.findall("sm:url", NS)
+    assert [url.findtext("sm:loc", namespaces=NS) for url in urls] == [
+        f"http://testserver/orgs/{listing.organization.slug}/"
+    ]
+    latest = max(listing.organization.listings.values_list("updated_at", flat=True))
+    lastmod = urls[0].findtext("sm:lastmod", namespaces=NS)
+    assert datetime.datetime.fromisoformat(lastmod) == latest.replace(microsecond=0)
+
+
 def test_the_pages_section_lists_where_visitors_start(client):
     root = parse(client.get("/sitemap-pages.xml"))
 
@@ -93,10 +110,12 @@ def test_sitemap_queries_do_not_grow_with_the_listings(client):
     with CaptureQueriesContext(connection) as few:
         client.get("/sitemap.xml")
         client.get("/sitemap-listings.xml")
+        client.get("/sitemap-organizations.xml")
     ListingFactory.create_batch(6, published=True)
     with CaptureQueriesContext(connection) as many:
         client.get("/sitemap.xml")
         client.get("/sitemap-listings.xml")
+        client.get("/sitemap-organizations.xml")
 
     assert len(many) == len(few)
 
