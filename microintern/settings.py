@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A lost database answers a clean 503 page with Retry-After, not a 500.
     "microintern.middleware.DatabaseUnavailableMiddleware",
+    # A NUL byte (or a lone surrogate) in the path or a parameter: a plain 400, before any view.
+    "microintern.middleware.UnreadableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

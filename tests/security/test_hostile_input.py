@@ -34,6 +34,7 @@ from accounts.models import Organization
 from applications.models import Application
 from listings.admin_forms import EmployerListingForm
 from listings.models import Listing, ListingReport, SavedSearch
+from microintern.middleware import UNREADABLE
 from tests.factories import (
     MINIMAL_PDF,
     ApplicationFactory,
@@ -172,6 +173,27 @@ def assert_safe_page(response) -> None:
                 assert not address.startswith(("javascript:", "vbscript:")), (element.tag, value)
 
 
+def unreadable(value) -> bool:
+    """Whether a value (or any value in it) holds a character no text column can store."""
+    if isinstance(value, str):
+        return bool(UNREADABLE.search(value))
+    if isinstance(value, dict):
+        return any(unreadable(key) or unreadable(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(unreadable(item) for item in value)
+    return False
+
+
+def refused_as_unreadable(response, data=None) -> bool:
+    """The request carried a NUL (or a lone surrogate) and was refused whole with a plain 400."""
+    if response.status_code != 400:
+        return False
+    if data is not None:
+        assert unreadable(data), "refused with 400 though every value could be stored"
+    assert "This request can't be read" in body(response)
+    return True
+
+
 def plain(message) -> str:
     """An error message as the page reads: its text (markup only where it is marked safe)."""
     text = html.unescape(strip_tags(message)) if isinstance(message, SafeData) else str(message)
@@ -246,6 +268,8 @@ def test_student_sign_up(client, db, changes, email):
     response = send(client, "POST", reverse("account_signup"), data, **address())
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
     else:
@@ -269,6 +293,8 @@ def test_employer_sign_up(client, db, changes, email):
     response = send(client, "POST", reverse("accounts:employer_signup"), data, **address())
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
         return
@@ -335,6 +361,8 @@ def test_profile(client, student, employer, reviewed_student, changes, links):
     response = send(client, "POST", reverse("accounts:profile"), data)
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
         return
@@ -365,6 +393,8 @@ def test_apply(settings, client, student, employer, organization, changes):
     )
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
         return
@@ -432,8 +462,10 @@ def listing_data(fields: dict) -> dict:
     return data
 
 
-def check_listing_form(client, response, employer_listing_pages) -> None:
+def check_listing_form(client, response, employer_listing_pages, data) -> None:
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["adminform"].form)
         return
@@ -468,7 +500,7 @@ def test_listing_add(client, employer, changes, description, submit, dates, use_
 
     response = send(client, "POST", reverse("employer:listings_listing_add"), data)
 
-    check_listing_form(client, response, employer_listing_pages)
+    check_listing_form(client, response, employer_listing_pages, data)
 
 
 @FUZZ
@@ -481,7 +513,7 @@ def test_listing_edit(client, employer, organization, changes, description):
 
     response = send(client, "POST", url, data)
 
-    check_listing_form(client, response, employer_listing_pages)
+    check_listing_form(client, response, employer_listing_pages, data)
 
 
 # --- Report -----------------------------------------------------------------------------------------
@@ -498,6 +530,8 @@ def test_report(settings, client, student, changes):
     response = send(client, "POST", reverse("listings:report", kwargs={"slug": listing.slug}), data)
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
         return
@@ -539,7 +573,8 @@ def test_saved_search(client, student, params, raw, frequency):
 
     for response in [saved, *changed]:
         assert_safe_page(response)
-        assert response.status_code == 302
+        if not refused_as_unreadable(response, [query, frequency]):
+            assert response.status_code == 302
     look(client, reverse("searches:list"), reverse("listings:list") + "?" + urlencode(params, True))
 
 
@@ -555,8 +590,9 @@ def test_search_filters(client, db, params, partial):
 
     response = send(client, "GET", reverse("listings:list"), params, **headers)
 
-    assert response.status_code == 200
     assert_safe_page(response)
+    if not refused_as_unreadable(response, params):
+        assert response.status_code == 200
 
 
 def test_search_filters_with_listings_to_find(client, organization):
@@ -568,8 +604,9 @@ def test_search_filters_with_listings_to_find(client, organization):
     for value in HOSTILE:
         for params in ({"q": value}, dict.fromkeys(FILTERS, value)):
             response = send(client, "GET", reverse("listings:list"), params)
-            assert response.status_code == 200, (params, value)
             assert_safe_page(response)
+            if not refused_as_unreadable(response, params):
+                assert response.status_code == 200, (params, value)
 
 
 # --- Uploads ----------------------------------------------------------------------------------------
