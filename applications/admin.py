@@ -205,7 +205,9 @@ class OwnListingFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
+        # Only a listing id written in ASCII digits can match: "²" or "١" are digits to
+        # str.isdigit() but not an id, and an id longer than a bigint's matches nothing either.
+        if not (value.isascii() and value.isdecimal() and len(value) <= 18):
             return queryset.none()
         return queryset.filter(listing_id=int(value))
 
