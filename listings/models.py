@@ -20,6 +20,10 @@ from listings import risk
 from listings.text import render_markdown
 
 SEARCH_CONFIG = "english"
+#: How far ahead an application deadline may be, and a due date after the deadline: a
+#: micro-internship is weeks of work, and a date near the calendar's end breaks calendars.
+MAX_DEADLINE_AHEAD_DAYS = 365
+MAX_PROJECT_DAYS = 365
 
 
 class Industry(models.Model):
@@ -458,9 +462,26 @@ class Listing(models.Model):
             "completed": "marked completed",
         }.get(to, to)
 
+    def date_range_errors(self) -> dict[str, list[str]]:
+        """What is wrong with the dates: a deadline over a year ahead, a project over a year."""
+        errors: dict[str, list[str]] = {}
+        deadline, due_date = self.application_deadline, self.due_date
+        # Differences, not sums: adding a year to 9999-12-31 would overflow.
+        if deadline and (deadline - timezone.localdate()).days > MAX_DEADLINE_AHEAD_DAYS:
+            errors["application_deadline"] = [
+                f"Choose an application deadline within {MAX_DEADLINE_AHEAD_DAYS} days from "
+                "today: students plan for the months ahead, not years."
+            ]
+        if deadline and due_date and (due_date - deadline).days > MAX_PROJECT_DAYS:
+            errors["due_date"] = [
+                f"Choose a due date within {MAX_PROJECT_DAYS} days after the application "
+                "deadline: a micro-internship is a short project."
+            ]
+        return errors
+
     def check_submittable(self) -> None:
         """Raise ValidationError with every reason this listing cannot go to review yet."""
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[str]] = self.date_range_errors()
         if self.fee is None or self.fee <= 0:
             errors.setdefault("fee", []).append(
                 "Micro-internships on MicroIntern are paid: enter the fee you will pay."

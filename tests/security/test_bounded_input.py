@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ApplicationFactory, ListingFactory
+from listings.models import Listing
+from tests.factories import ApplicationFactory, IndustryFactory, ListingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,102 @@ def test_calendar_survives_a_listing_stored_with_9999_12_31(client, student, org
 
     assert response.status_code == 200
     assert b"DTSTART;VALUE=DATE:99991231" in response.content
+
+
+# --- Listing dates ----------------------------------------------------------------------------------
+
+LISTING_FORM = {
+    "title": "Clean our donor data",
+    "summary": "Tidy a spreadsheet.",
+    "description": "We have rows.",
+    "deliverables": "A cleaned CSV",
+    "estimated_hours": "10",
+    "fee": "400.00",
+    "currency": "USD",
+    "pay_justification": "",
+    "location_type": "remote",
+    "city": "",
+    "region": "",
+    "country": "",
+    "openings": "1",
+    "eligibility": "",
+    "contact_email": "",
+    "events-TOTAL_FORMS": "0",
+    "events-INITIAL_FORMS": "0",
+    "events-MIN_NUM_FORMS": "0",
+    "events-MAX_NUM_FORMS": "1000",
+}
+
+
+@pytest.mark.parametrize("submit", [False, True])
+def test_a_listing_dated_9999_12_31_is_refused_at_the_fields(client, employer, submit):
+    data = {
+        **LISTING_FORM,
+        "industry": IndustryFactory().pk,
+        "application_deadline": "9999-12-31",
+        "due_date": "9999-12-31",
+    }
+    if submit:
+        data["_submit"] = "Submit for review"
+    client.force_login(employer)
+
+    response = client.post(reverse("employer:listings_listing_add"), data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["application_deadline"] == [
+        "Choose an application deadline within 365 days from today: "
+        "students plan for the months ahead, not years."
+    ]
+    assert "due_date" not in errors  # The same day as the deadline: only the deadline is wrong.
+    assert not Listing.objects.exists()
+
+
+def test_a_due_date_over_a_year_after_the_deadline_is_refused_at_the_field(client, employer):
+    today = timezone.localdate()
+    data = {
+        **LISTING_FORM,
+        "industry": IndustryFactory().pk,
+        "application_deadline": (today + timedelta(days=30)).isoformat(),
+        "due_date": (today + timedelta(days=30 + 366)).isoformat(),
+    }
+    client.force_login(employer)
+
+    response = client.post(reverse("employer:listings_listing_add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["due_date"] == [
+        "Choose a due date within 365 days after the application deadline: "
+        "a micro-internship is a short project."
+    ]
+
+
+def test_the_last_allowed_dates_are_accepted(client, employer):
+    today = timezone.localdate()
+    deadline = today + timedelta(days=365)
+    data = {
+        **LISTING_FORM,
+        "industry": IndustryFactory().pk,
+        "application_deadline": deadline.isoformat(),
+        "due_date": (deadline + timedelta(days=365)).isoformat(),
+    }
+    client.force_login(employer)
+
+    response = client.post(reverse("employer:listings_listing_add"), data)
+
+    assert response.status_code == 302
+    assert Listing.objects.get().due_date == deadline + timedelta(days=365)
+
+
+def test_a_stored_listing_dated_9999_cannot_be_submitted(employer, organization):
+    last_day = date(9999, 12, 31)
+    listing = ListingFactory(
+        organization=organization, application_deadline=last_day, due_date=last_day
+    )
+
+    with pytest.raises(ValidationError) as error:
+        listing.submit(by=employer)
+
+    assert "within 365 days" in error.value.message_dict["application_deadline"][0]
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.DRAFT
