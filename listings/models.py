@@ -230,7 +230,7 @@ class Listing(models.Model):
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True, editable=False
     )
     moderation_reason = models.CharField(max_length=40, blank=True, editable=False)
-    moderation_note = models.TextField(blank=True, editable=False)
+    moderation_note = models.TextField(blank=True, max_length=5000, editable=False)
     risk_score = models.PositiveSmallIntegerField(default=0, editable=False, db_index=True)
     risk_signals = models.JSONField(default=list, blank=True, editable=False)
     approved_snapshot = models.JSONField(default=dict, blank=True, editable=False)
@@ -674,7 +674,7 @@ class ListingEvent(models.Model):
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
     reason = models.CharField(max_length=40, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=5000)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -209,3 +211,46 @@ def test_a_stored_listing_dated_9999_cannot_be_submitted(employer, organization)
     assert "within 365 days" in error.value.message_dict["application_deadline"][0]
     listing.refresh_from_db()
     assert listing.status == Listing.Status.DRAFT
+
+
+# --- Text lengths -----------------------------------------------------------------------------------
+
+#: Text the site writes itself from bounded input (rendered Markdown, email bodies): no form
+#: takes it, and its length follows from the fields it is made of.
+DERIVED_TEXT = {
+    "listings.Listing.description_html",
+    "notifications.Notification.body_text",
+    "notifications.Notification.body_html",
+}
+
+
+def test_every_text_field_has_a_maximum_length():
+    unbounded = [
+        f"{model._meta.label}.{field.name}"
+        for app in ["accounts", "listings", "applications", "notifications", "reports"]
+        for model in apps.get_app_config(app).get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.CharField | models.TextField) and not field.max_length
+    ]
+    assert set(unbounded) == DERIVED_TEXT
+
+
+def test_a_huge_organization_description_is_refused_at_the_field(client, employer, organization):
+    client.force_login(employer)
+    url = reverse("employer:accounts_organization_change", args=[organization.pk])
+
+    response = client.post(
+        url,
+        {
+            "name": organization.name,
+            "website": organization.website,
+            "description": "x" * 5001,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["description"] == [
+        "Ensure this value has at most 5000 characters (it has 5001)."
+    ]
+    organization.refresh_from_db()
+    assert organization.description == ""
