@@ -6,11 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Organization
 from listings.models import Listing
 from tests.factories import ApplicationFactory, IndustryFactory, ListingFactory
 
@@ -254,3 +256,56 @@ def test_a_huge_organization_description_is_refused_at_the_field(client, employe
     ]
     organization.refresh_from_db()
     assert organization.description == ""
+
+
+# --- The visitors' cache ----------------------------------------------------------------------------
+
+
+def visitor_copies() -> list[str]:
+    return cache.keys("listings:visitor:*")
+
+
+def test_parameters_a_page_does_not_read_share_its_copy_and_store_nothing(
+    client, django_assert_num_queries
+):
+    ListingFactory(published=True, title="Catalogue the archive")
+    url = reverse("listings:list")
+    assert "Catalogue the archive" in client.get(url, {"q": "archive"}).content.decode()
+    assert len(visitor_copies()) == 1
+
+    for n in range(6):
+        with django_assert_num_queries(0):
+            response = client.get(url, {"q": "archive", "utm_source": f"x{n}", f"junk{n}": "y"})
+        assert "Catalogue the archive" in response.content.decode()
+        assert "junk" not in response.content.decode()
+    assert len(visitor_copies()) == 1
+
+
+def test_a_page_rendered_with_an_ignored_parameter_is_not_shared(client):
+    ListingFactory(published=True)
+    url = reverse("listings:list")
+
+    first = client.get(url, {"tracking": "mi-marker"})
+    assert "mi-marker" in first.content.decode()  # The "save this search" link keeps it.
+    assert visitor_copies() == []
+
+    second = client.get(url)
+    assert "mi-marker" not in second.content.decode()
+    assert len(visitor_copies()) == 1
+
+
+def test_a_page_over_the_size_limit_is_not_cached(client, settings, organization):
+    listing = ListingFactory(published=True, organization=organization)
+    # Stored before descriptions were bounded: 9 MB of text on every one of its pages.
+    Organization.objects.filter(pk=organization.pk).update(description="x" * 9_000_000)
+
+    for _ in range(2):
+        response = client.get(listing.get_absolute_url())
+        assert response.status_code == 200
+        assert len(response.content) > 9_000_000
+    assert visitor_copies() == []
+
+    Organization.objects.filter(pk=organization.pk).update(description="Small.")
+    settings.VISITOR_CACHE_MAX_BYTES = 512 * 1024
+    assert client.get(listing.get_absolute_url()).status_code == 200
+    assert len(visitor_copies()) == 1
