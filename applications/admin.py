@@ -26,6 +26,7 @@ from accounts.sites import OrganizationScopedAdmin, employer_site
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
 from applications.models import Application, ApplicationEvent, Feedback
 from listings.models import Listing
+from microintern.changelists import BoundedDateHierarchyMixin
 
 Status = Application.Status
 
@@ -584,7 +585,7 @@ def work_links_html(application: Application) -> str:
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     """Every application, read-only: staff follow engagements; decisions are the employers'."""
 
     # The application's own page is the student's.

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.sites import employer_site
 from listings.models import Listing
+from microintern.changelists import BoundedDateChangeList
 from tests.factories import ApplicationFactory, IndustryFactory, ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +312,47 @@ def test_a_page_over_the_size_limit_is_not_cached(client, settings, organization
     settings.VISITOR_CACHE_MAX_BYTES = 512 * 1024
     assert client.get(listing.get_absolute_url()).status_code == 200
     assert len(visitor_copies()) == 1
+
+
+# --- Admin date hierarchies -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_at__year=99999999999999999999",
+        "created_at__year=9999",
+        "created_at__year=9999&created_at__month=12",
+        "created_at__year=9999&created_at__month=12&created_at__day=31",
+        "created_at__year=%C2%B2",
+    ],
+)
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "/staff/applications/application/",
+        "/staff/notifications/notification/",
+        "/staff/reports/export/",
+    ],
+)
+def test_an_impossible_date_hierarchy_reopens_the_list(client, staff, changelist, query):
+    client.force_login(staff)
+
+    response = client.get(f"{changelist}?{query}")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{changelist}?e=1"
+
+
+def test_every_date_hierarchy_in_the_admin_sites_is_bounded(rf, staff):
+    request = rf.get("/")
+    request.user = staff
+    with_hierarchy = [
+        model_admin
+        for site in (admin.site, employer_site)
+        for model_admin in site._registry.values()
+        if model_admin.date_hierarchy
+    ]
+    assert with_hierarchy
+    for model_admin in with_hierarchy:
+        assert issubclass(model_admin.get_changelist(request), BoundedDateChangeList), model_admin
