@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from accounts.models import Organization
 from accounts.sites import employer_site
 from listings.models import Listing
 from microintern.changelists import BoundedDateChangeList
+from microintern.middleware import has_unreadable_input
 from tests.factories import ApplicationFactory, IndustryFactory, ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +60,28 @@ def test_nul_in_the_path_or_a_posted_field_is_a_400(client, student):
     assert response.status_code == 400
     student.refresh_from_db()
     assert "\x00" not in student.first_name
+
+
+@pytest.mark.parametrize("where", ["GET value", "GET name", "POST value", "path"])
+def test_a_lone_surrogate_is_unreadable_input(rf, where):
+    # UTF-8 decoding never makes one (bad bytes become U+FFFD), but a parameter set by other
+    # code could hold one, and PostgreSQL cannot store it.
+    surrogate = "\ud800"
+    request = rf.post("/listings/", {"q": "fine"})
+    if where == "GET value":
+        request.GET = QueryDict(mutable=True)
+        request.GET["q"] = f"a{surrogate}"
+    elif where == "GET name":
+        request.GET = QueryDict(mutable=True)
+        request.GET[surrogate] = "1"
+    elif where == "POST value":
+        request.POST._mutable = True
+        request.POST["q"] = surrogate
+    else:
+        request.path_info = f"/listings/{surrogate}/"
+
+    assert has_unreadable_input(request)
+    assert not has_unreadable_input(rf.post("/listings/", {"q": "Zoë ² 😀 ١٢"}))
 
 
 def test_unicode_digit_in_the_listing_filter_matches_nothing(client, employer, organization):
