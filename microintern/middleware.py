@@ -97,7 +97,7 @@ def has_unreadable_input(request: HttpRequest) -> bool:
 
 def unreadable_input() -> HttpResponse:
     """The 400 page: plain, rendered without context processors, never cached."""
-    body = loader.get_template("400.html").render({})
+    body = loader.get_template("400_unreadable.html").render({})
     response = HttpResponse(body, status=400)
     response["Cache-Control"] = "no-store"
     return response
