@@ -180,7 +180,7 @@ class Organization(models.Model):
         db_index=True,
         help_text="People signing up with an email at this domain may ask to join.",
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5000)
     logo = models.ImageField(upload_to=organization_logo_path, blank=True)
     verification = models.CharField(
         max_length=20,
@@ -408,7 +408,7 @@ class OrganizationEvent(models.Model):
     )
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=5000)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -26,6 +26,7 @@ from accounts.sites import OrganizationScopedAdmin, employer_site
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
 from applications.models import Application, ApplicationEvent, Feedback
 from listings.models import Listing
+from microintern.changelists import BoundedDateHierarchyMixin
 
 Status = Application.Status
 
@@ -205,7 +206,9 @@ class OwnListingFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
+        # Only a listing id written in ASCII digits can match: "²" or "١" are digits to
+        # str.isdigit() but not an id, and an id longer than a bigint's matches nothing either.
+        if not (value.isascii() and value.isdecimal() and len(value) <= 18):
             return queryset.none()
         return queryset.filter(listing_id=int(value))
 
@@ -589,7 +592,7 @@ def work_links_html(application: Application) -> str:
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     """Every application, read-only: staff follow engagements; decisions are the employers'."""
 
     # The application's own page is the student's.

@@ -81,7 +81,10 @@ def deadlines_calendar(
             event.add("url", url)
             if "date" in item:
                 event.add("dtstart", item["date"])
-                event.add("dtend", item["date"] + datetime.timedelta(days=1))
+                # An all-day event without an end lasts that one day (RFC 5545 3.6.1): the
+                # last day a date can hold (9999-12-31) has no day after it to end on.
+                if item["date"] < datetime.date.max:
+                    event.add("dtend", item["date"] + datetime.timedelta(days=1))
                 event.add("transp", "TRANSPARENT")
             else:
                 event.add("dtstart", item["at"] - REMINDER_LENGTH)

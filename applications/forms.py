@@ -82,6 +82,8 @@ class SubmitWorkForm(forms.Form):
     links = forms.CharField(
         label="Links to your work",
         required=False,
+        # Room for every link at the longest length a web address may have.
+        max_length=MAX_WORK_LINKS * 2100,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
         help_text=(
             "One link per line: a shared folder, a repository, a document. Make sure the "

@@ -605,7 +605,7 @@ class ApplicationEvent(models.Model):
     )
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=5000)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -98,6 +98,11 @@ class EmployerListingForm(forms.ModelForm):
                 "application_deadline",
                 "The application deadline has passed; choose a date from today on.",
             )
+        if deadline:
+            candidate = Listing(application_deadline=deadline, due_date=due_date)
+            for field, messages in candidate.date_range_errors().items():
+                for message in messages:
+                    self.add_error(field, message)
         return cleaned
 
     def material_changes(self) -> list[str]:

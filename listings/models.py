@@ -21,6 +21,10 @@ from listings.text import render_markdown
 from notifications.outbox import queue_email
 
 SEARCH_CONFIG = "english"
+#: How far ahead an application deadline may be, and a due date after the deadline: a
+#: micro-internship is weeks of work, and a date near the calendar's end breaks calendars.
+MAX_DEADLINE_AHEAD_DAYS = 365
+MAX_PROJECT_DAYS = 365
 
 
 def normalize_text(text: str) -> str:
@@ -233,7 +237,7 @@ class Listing(models.Model):
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True, editable=False
     )
     moderation_reason = models.CharField(max_length=40, blank=True, editable=False)
-    moderation_note = models.TextField(blank=True, editable=False)
+    moderation_note = models.TextField(blank=True, max_length=5000, editable=False)
     risk_score = models.PositiveSmallIntegerField(default=0, editable=False, db_index=True)
     risk_signals = models.JSONField(default=list, blank=True, editable=False)
     approved_snapshot = models.JSONField(default=dict, blank=True, editable=False)
@@ -488,9 +492,26 @@ class Listing(models.Model):
             "completed": "marked completed",
         }.get(to, to)
 
+    def date_range_errors(self) -> dict[str, list[str]]:
+        """What is wrong with the dates: a deadline over a year ahead, a project over a year."""
+        errors: dict[str, list[str]] = {}
+        deadline, due_date = self.application_deadline, self.due_date
+        # Differences, not sums: adding a year to 9999-12-31 would overflow.
+        if deadline and (deadline - timezone.localdate()).days > MAX_DEADLINE_AHEAD_DAYS:
+            errors["application_deadline"] = [
+                f"Choose an application deadline within {MAX_DEADLINE_AHEAD_DAYS} days from "
+                "today: students plan for the months ahead, not years."
+            ]
+        if deadline and due_date and (due_date - deadline).days > MAX_PROJECT_DAYS:
+            errors["due_date"] = [
+                f"Choose a due date within {MAX_PROJECT_DAYS} days after the application "
+                "deadline: a micro-internship is a short project."
+            ]
+        return errors
+
     def check_submittable(self) -> None:
         """Raise ValidationError with every reason this listing cannot go to review yet."""
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[str]] = self.date_range_errors()
         if self.fee is None or self.fee <= 0:
             errors.setdefault("fee", []).append(
                 "Micro-internships on MicroIntern are paid: enter the fee you will pay."
@@ -789,7 +810,7 @@ class ListingEvent(models.Model):
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
     reason = models.CharField(max_length=40, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=5000)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -76,10 +77,20 @@ class VisitorCacheMixin:
     """Serve signed-out visitors a copy of the page rendered for another visitor.
 
     Only pages that show a visitor nothing personal use it (no form with a CSRF token, no
-    messages): the copy is keyed by host, path and query string, htmx headers, the date and
-    `listings_version()`, so it is never older than the listings it shows. Signed-in people
-    and visitors with a session or pending messages always get a fresh page.
+    messages): the copy is keyed by host, path, the query parameters the page reads
+    (`cache_parameters`), htmx headers, the date and `listings_version()`, so it is never
+    older than the listings it shows. Signed-in people and visitors with a session or
+    pending messages always get a fresh page.
+
+    Other parameters (tracking tags, junk) share the copy of the page without them, and a
+    page is stored only when rendered from the parameters it reads alone: so nothing an
+    ignored parameter put on the page is ever shown to another visitor, and a stream of
+    made-up query strings cannot fill Redis with copies. Nor can a page larger than
+    VISITOR_CACHE_MAX_BYTES: it is always rendered afresh.
     """
+
+    #: The query parameters the page's content depends on.
+    cache_parameters: tuple[str, ...] = ()
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _is_plain_visit(request):
@@ -88,7 +99,11 @@ class VisitorCacheMixin:
             response = HttpResponse(content)
         else:
             response = super().dispatch(request, *args, **kwargs)
-            if response.status_code == 200 and isinstance(response, TemplateResponse):
+            if (
+                response.status_code == 200
+                and isinstance(response, TemplateResponse)
+                and set(request.GET) <= set(self.cache_parameters)
+            ):
                 response.add_post_render_callback(lambda rendered: self._keep(key, rendered))
         # The page differs for signed-in people and for htmx requests of the results only.
         patch_vary_headers(response, ["Cookie", "HX-Request", "HX-Target"])
@@ -96,10 +111,16 @@ class VisitorCacheMixin:
 
     def visitor_cache_key(self, request: HttpRequest) -> str:
         headers = request.headers
+        read = sorted(
+            (name, request.GET.getlist(name))
+            for name in self.cache_parameters
+            if name in request.GET
+        )
         varies = "|".join(
             [
                 request.get_host(),
-                request.get_full_path(),
+                request.path,
+                urlencode(read, doseq=True),
                 headers.get("HX-Request", ""),
                 headers.get("HX-Target", ""),
                 headers.get("HX-History-Restore-Request", ""),
@@ -111,7 +132,7 @@ class VisitorCacheMixin:
     @staticmethod
     def _keep(key: str, response: HttpResponse) -> None:
         # A response that sets a cookie (a CSRF token, a message) is personal: never shared.
-        if not response.cookies:
+        if not response.cookies and len(response.content) <= settings.VISITOR_CACHE_MAX_BYTES:
             cache.set(key, response.content, VISITOR_CACHE_SECONDS)
 
 
@@ -134,6 +155,7 @@ class ListingListView(VisitorCacheMixin, FilterView):
     """Browse and search open listings; filters live in the query string."""
 
     filterset_class = ListingFilter
+    cache_parameters = (*ListingFilter.base_filters, "page")
     # An unusable filter value is left out (and said so) instead of emptying the list.
     strict = False
     paginate_by = 20

@@ -1,11 +1,13 @@
-"""Site-wide middleware: a database outage answers a clean 503 page instead of a 500, and
-every response says which sites may embed it (Cross-Origin-Resource-Policy). Also the
-client's address as the rate limits count it."""
+"""Site-wide middleware: a database outage answers a clean 503 page instead of a 500, a
+request carrying characters no text column can hold answers a plain 400, and every response
+says which sites may embed it (Cross-Origin-Resource-Policy). Also the client's address as
+the rate limits count it."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -48,6 +50,55 @@ def database_unavailable() -> HttpResponse:
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     # Never cached by a proxy or the browser: the next try must reach the site.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+#: NUL, which PostgreSQL refuses in any text value, and lone UTF-16 surrogates, which cannot
+#: be encoded to UTF-8 for the database at all.
+UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class UnreadableInputMiddleware:
+    """Refuse with a plain 400 a request whose path or parameters hold characters no text can.
+
+    Any such character that reached a query (an admin filter, a search, a slug) made
+    PostgreSQL refuse it, and the page a 500. Checking once here, before any view or admin
+    runs, covers every parameter of every page, including those added later. Uploaded files
+    are not looked at: their content is bytes, and their names are replaced on storage.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if has_unreadable_input(request):
+            logger.info("Refused unreadable input: %s %r", request.method, request.path[:200])
+            return unreadable_input()
+        return self.get_response(request)
+
+
+def has_unreadable_input(request: HttpRequest) -> bool:
+    """True when the path, a GET or a POST parameter (name or value) holds NUL or a surrogate."""
+    if UNREADABLE.search(request.path_info) or UNREADABLE.search(request.path):
+        return True
+    parameters = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        parameters.append(request.POST)
+    for query in parameters:
+        for name, values in query.lists():
+            if UNREADABLE.search(name) or any(UNREADABLE.search(value) for value in values):
+                return True
+    return False
+
+
+def unreadable_input() -> HttpResponse:
+    """The 400 page: plain, rendered without context processors, never cached."""
+    body = loader.get_template("400_unreadable.html").render({})
+    response = HttpResponse(body, status=400)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A lost database answers a clean 503 page with Retry-After, not a 500.
     "microintern.middleware.DatabaseUnavailableMiddleware",
+    # A NUL byte (or a lone surrogate) in the path or a parameter: a plain 400, before any view.
+    "microintern.middleware.UnreadableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,6 +127,9 @@ CACHES = {
 }
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# The largest page (bytes) the visitors' cache keeps a copy of: listing pages weigh tens of
+# KB, and the same Redis holds the rate limits and the task queue.
+VISITOR_CACHE_MAX_BYTES = env.int("VISITOR_CACHE_MAX_BYTES", default=512 * 1024)
 
 # Sessions live in the database so that logging in never depends on Redis.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 
+from microintern.changelists import BoundedDateHierarchyMixin
 from notifications.delivery import STALE_SENDING_AFTER
 from notifications.models import Notification
 
@@ -37,7 +38,7 @@ class ProblemFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "kind",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from microintern.changelists import BoundedDateHierarchyMixin
 from reports.models import Export
 
 
 @admin.register(Export)
-class ExportAdmin(admin.ModelAdmin):
+class ExportAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     """Read-only: the log is written by the exports themselves, never by hand."""
 
     list_display = [

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from listings.models import Industry
 from reports.models import Export
-from reports.queries import Period
+from reports.queries import Period, data_years
 
 PRESETS = [
     ("7", "Last 7 days"),
@@ -68,7 +68,20 @@ class ReportFilterForm(forms.Form):
                     "date_to",
                     f"Choose a period of at most {MAX_DAYS} days, or export several periods.",
                 )
+            else:
+                self._check_within_data_years(date_from, date_to)
         return data
+
+    def _check_within_data_years(self, date_from: datetime.date, date_to: datetime.date) -> None:
+        first, last = data_years()
+        message = (
+            f"Choose a day from {first:%-d %b %Y} to {last:%-d %b %Y}: "
+            "MicroIntern has no figures outside those years."
+        )
+        if not first <= date_from <= last:
+            self.add_error("date_from", message)
+        if not first <= date_to <= last:
+            self.add_error("date_to", message)
 
     def get_period(self, *, today: datetime.date | None = None) -> Period:
         """The chosen period (the last 30 days when nothing was chosen); call after is_valid()."""

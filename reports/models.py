@@ -74,7 +74,7 @@ class Export(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to=export_path, storage=private_storage, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

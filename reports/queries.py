@@ -49,6 +49,24 @@ from listings.models import Industry, Listing, ListingEvent
 # --- The period and filters ------------------------------------------------------------
 
 
+def data_years(*, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """The first and last day a report period may cover: the whole years the data spans.
+
+    From 1 January of the year the first organization or listing was created (this year on
+    an empty site) to 31 December of this year: a period outside holds no figures, and
+    dates near the calendar's limits (0001-01-01, 9999-12-31) cannot be computed with.
+    """
+    today = today or timezone.localdate()
+    firsts = [
+        Organization.objects.aggregate(first=Min("created_at"))["first"],
+        Listing.objects.aggregate(first=Min("created_at"))["first"],
+    ]
+    first_year = min(
+        [today.year, *(timezone.localtime(moment).year for moment in firsts if moment)]
+    )
+    return datetime.date(first_year, 1, 1), datetime.date(today.year, 12, 31)
+
+
 @dataclass(frozen=True)
 class Period:
     """The days a report covers (both ends included) and, optionally, one industry."""

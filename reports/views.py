@@ -38,10 +38,12 @@ class DashboardView(StaffSiteMixin, TemplateView):
 
     template_name = "reports/dashboard.html"
     title = "Program reports"
+    #: The period and industry, read from the query string.
+    filter_form_class = ReportFilterForm
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        form = ReportFilterForm(self.request.GET or None)
+        form = self.filter_form_class(self.request.GET or None)
         context["form"] = form
         if form.is_bound and not form.is_valid():
             return context

@@ -44,6 +44,20 @@ def pytest_terminal_summary(terminalreporter):
             f"hostile inputs tried: {TRIED['requests']} submissions "
             f"carrying {TRIED['values']} field values"
         )
+    from tests.security.test_hostile_input import PROBED
+
+    for group, label in [("admin", "/staff/"), ("employer", "/employer/")]:
+        if PROBED[group]:
+            lines.append(
+                f"hostile parameters, {label}: {PROBED[group]} requests to "
+                f"{PROBED[f'{group} changelists']} changelists, "
+                f"{PROBED[f'{group} errors']} server errors"
+            )
+    if PROBED["public"]:
+        lines.append(
+            f"hostile parameters, public and student pages: {PROBED['public']} requests to "
+            f"{PROBED['public pages']} pages, {PROBED['public errors']} server errors"
+        )
     if lines:
         terminalreporter.section("security figures")
         for line in lines:

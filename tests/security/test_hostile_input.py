@@ -5,6 +5,12 @@ very long values, control characters, HTML and script, SQL-like strings or the w
 Whatever comes in: never a 500; a refusal names the problem at the field; and what is
 stored is shown escaped on every page that displays it, never as live HTML.
 
+Query parameters: every changelist of both admin sites (from the admin registry: each
+filter's parameters, search, ordering, page, date hierarchy) and every page outside them
+that a visitor, a student or staff opens (from the URL configuration: each filterset's or
+filter form's fields), with values that broke a page once and with whatever Hypothesis
+draws. Never a 500; the run reports how many requests it made for each site.
+
 Uploads: files that are not what their name says, polyglots, empty and oversized files,
 PDFs with scripts (spelled plainly, with escaped names, or in compressed object streams),
 damaged PDFs and path-like names are refused, or stored only under a random name.
@@ -16,13 +22,16 @@ import html
 import re
 import struct
 import zlib
+from collections import Counter
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib import admin
 from django.forms.forms import NON_FIELD_ERRORS
-from django.urls import reverse
+from django.test import Client, RequestFactory
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
@@ -31,9 +40,11 @@ from hypothesis import strategies as st
 
 from accounts.forms import StudentProfileForm
 from accounts.models import Organization
+from accounts.sites import employer_site
 from applications.models import Application
 from listings.admin_forms import EmployerListingForm
 from listings.models import Listing, ListingReport, SavedSearch
+from microintern.middleware import UNREADABLE
 from tests.factories import (
     MINIMAL_PDF,
     ApplicationFactory,
@@ -44,6 +55,7 @@ from tests.factories import (
     pdf_upload,
 )
 from tests.security.conftest import TRIED
+from tests.security.matrix import GET, ROLES, routed_rows, site_of
 from tests.test_templates import Page
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +184,27 @@ def assert_safe_page(response) -> None:
                 assert not address.startswith(("javascript:", "vbscript:")), (element.tag, value)
 
 
+def unreadable(value) -> bool:
+    """Whether a value (or any value in it) holds a character no text column can store."""
+    if isinstance(value, str):
+        return bool(UNREADABLE.search(value))
+    if isinstance(value, dict):
+        return any(unreadable(key) or unreadable(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(unreadable(item) for item in value)
+    return False
+
+
+def refused_as_unreadable(response, data=None) -> bool:
+    """The request carried a NUL (or a lone surrogate) and was refused whole with a plain 400."""
+    if response.status_code != 400:
+        return False
+    if data is not None:
+        assert unreadable(data), "refused with 400 though every value could be stored"
+    assert "This request can't be read" in body(response)
+    return True
+
+
 def plain(message) -> str:
     """An error message as the page reads: its text (markup only where it is marked safe)."""
     text = html.unescape(strip_tags(message)) if isinstance(message, SafeData) else str(message)
@@ -246,6 +279,8 @@ def test_student_sign_up(client, db, changes, email):
     response = send(client, "POST", reverse("account_signup"), data, **address())
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
     else:
@@ -269,6 +304,8 @@ def test_employer_sign_up(client, db, changes, email):
     response = send(client, "POST", reverse("accounts:employer_signup"), data, **address())
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
         return
@@ -335,6 +372,8 @@ def test_profile(client, student, employer, reviewed_student, changes, links):
     response = send(client, "POST", reverse("accounts:profile"), data)
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
         return
@@ -365,6 +404,8 @@ def test_apply(settings, client, student, employer, organization, changes):
     )
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
         return
@@ -432,8 +473,10 @@ def listing_data(fields: dict) -> dict:
     return data
 
 
-def check_listing_form(client, response, employer_listing_pages) -> None:
+def check_listing_form(client, response, employer_listing_pages, data) -> None:
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["adminform"].form)
         return
@@ -468,7 +511,7 @@ def test_listing_add(client, employer, changes, description, submit, dates, use_
 
     response = send(client, "POST", reverse("employer:listings_listing_add"), data)
 
-    check_listing_form(client, response, employer_listing_pages)
+    check_listing_form(client, response, employer_listing_pages, data)
 
 
 @FUZZ
@@ -481,7 +524,7 @@ def test_listing_edit(client, employer, organization, changes, description):
 
     response = send(client, "POST", url, data)
 
-    check_listing_form(client, response, employer_listing_pages)
+    check_listing_form(client, response, employer_listing_pages, data)
 
 
 # --- Report -----------------------------------------------------------------------------------------
@@ -498,6 +541,8 @@ def test_report(settings, client, student, changes):
     response = send(client, "POST", reverse("listings:report", kwargs={"slug": listing.slug}), data)
 
     assert_safe_page(response)
+    if refused_as_unreadable(response, data):
+        return
     if response.status_code == 200:
         assert_errors_at_fields(response, response.context["form"])
         return
@@ -539,7 +584,8 @@ def test_saved_search(client, student, params, raw, frequency):
 
     for response in [saved, *changed]:
         assert_safe_page(response)
-        assert response.status_code == 302
+        if not refused_as_unreadable(response, [query, frequency]):
+            assert response.status_code == 302
     look(client, reverse("searches:list"), reverse("listings:list") + "?" + urlencode(params, True))
 
 
@@ -555,8 +601,9 @@ def test_search_filters(client, db, params, partial):
 
     response = send(client, "GET", reverse("listings:list"), params, **headers)
 
-    assert response.status_code == 200
     assert_safe_page(response)
+    if not refused_as_unreadable(response, params):
+        assert response.status_code == 200
 
 
 def test_search_filters_with_listings_to_find(client, organization):
@@ -568,8 +615,216 @@ def test_search_filters_with_listings_to_find(client, organization):
     for value in HOSTILE:
         for params in ({"q": value}, dict.fromkeys(FILTERS, value)):
             response = send(client, "GET", reverse("listings:list"), params)
-            assert response.status_code == 200, (params, value)
             assert_safe_page(response)
+            if not refused_as_unreadable(response, params):
+                assert response.status_code == 200, (params, value)
+
+
+# --- Every changelist of both admin sites, and every public and student page --------------------------
+#
+# Which pages and which parameters come from the admin registry and the URL configuration, never
+# from a hand list: a model registered, a filter added or a page routed later is tried too.
+
+#: Values that broke a filter or a date once, or could: digits that int() refuses ("²") or
+#: reads (Arabic-Indic), numbers past a bigint, calendar limits, admin ordering oddities.
+PARAMETER_VALUES = [
+    "²",
+    "١٢",
+    "¹⁰",
+    "99999999999999999999",
+    "-99999999999999999999",
+    "9999-12-31",
+    "0001-01-01",
+    "10000-01-01",
+    "9999",
+    "13",
+    "32",
+    "-1.-2",
+    "0.1.2.99",
+    "-",
+    "__",
+    "pk",
+    "None",
+    "True",
+    "%",
+    "\\",
+    "x" * 5000,
+]
+
+
+#: Tried on every parameter, each on its own: a digit int() refuses, a number past any
+#: integer column, the calendar's last day.
+BREAKERS = ["²", "99999999999999999999", "9999-12-31"]
+
+
+def parameter_value() -> st.SearchStrategy:
+    """One hostile value for a query parameter, or several (the parameter sent twice)."""
+    single = st.one_of(st.sampled_from(PARAMETER_VALUES), hostile(60))
+    return st.one_of(single, st.lists(single, min_size=2, max_size=3))
+
+
+def hostile_parameters(names: list[str]) -> st.SearchStrategy:
+    return st.dictionaries(st.sampled_from(names), parameter_value(), min_size=1, max_size=3)
+
+
+#: Requests made per group of pages, and the server errors among them (reported at the end).
+PROBED: Counter = Counter()
+SITES = {"admin": admin.site, "employer": employer_site}
+
+
+def changelist_parameters(site, user) -> dict[str, list[str]]:
+    """Every changelist of an admin site the user may open, with every parameter it reads.
+
+    The filters' own expected parameters (what a click on a filter sends), the search, the
+    ordering, the page, "show all", facets and the date hierarchy's year, month and day.
+    """
+    found = {}
+    for model, model_admin in site._registry.items():
+        name = f"{site.name}:{model._meta.app_label}_{model._meta.model_name}_changelist"
+        url = reverse(name)
+        request = RequestFactory().get(url)
+        request.user = user
+        if not model_admin.has_view_or_change_permission(request):
+            continue
+        changelist = model_admin.get_changelist_instance(request)
+        names = {"o", "p", "all", "_facets", "e"}
+        for spec in changelist.filter_specs:
+            names.update(spec.expected_parameters())
+        if model_admin.get_search_fields(request):
+            names.add("q")
+        if changelist.date_hierarchy:
+            names.update(
+                f"{changelist.date_hierarchy}__{part}" for part in ("year", "month", "day")
+            )
+        found[url] = sorted(names)
+    return found
+
+
+def probe(client, group: str, url: str, params: dict) -> None:
+    """One hostile GET, counted for its group: anything but a server error."""
+    PROBED[group] += 1
+    response = client.get(url, params)
+    if response.status_code >= 500:
+        PROBED[f"{group} errors"] += 1
+    assert response.status_code < 500, (url, params, response.status_code)
+    if response.status_code == 400:
+        assert refused_as_unreadable(response, params)
+
+
+@pytest.fixture
+def superuser(db):
+    """Sees every changelist of the staff site (career-center staff see all but two)."""
+    return StaffFactory(email="root@test.example", is_superuser=True)
+
+
+# A date filter given the calendar's last day compares with it as given (Django's own warning).
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
+@pytest.mark.parametrize("site_name", list(SITES))
+def test_every_admin_changelist_survives_hostile_parameters(
+    request, client, world, superuser, site_name
+):
+    site = SITES[site_name]
+    user = superuser if site_name == "admin" else request.getfixturevalue("employer")
+    client.force_login(user)
+    client.raise_request_exception = False
+    pages = changelist_parameters(site, user)
+    assert len(pages) == len(site._registry), "every registered model has a changelist"
+    PROBED[f"{site_name} changelists"] = len(pages)
+
+    # Each parameter of each changelist alone (a bad filter stops the others being read).
+    for url, names in pages.items():
+        for name in names:
+            for value in BREAKERS:
+                probe(client, site_name, url, {name: value})
+
+    # Then Hypothesis: any hostile values, several parameters at once.
+    @settings(FUZZ, max_examples=3 if site_name == "admin" else 8)
+    @given(data=st.data())
+    def combinations(data):
+        for url, names in pages.items():
+            probe(client, site_name, url, data.draw(hostile_parameters(names), label=url))
+
+    combinations()
+
+
+def valid_choices(field) -> list[str]:
+    """The values a choice field accepts (none for other fields)."""
+    return [str(value) for value, _label in getattr(field, "choices", []) if str(value)]
+
+
+def public_pages(world) -> list[tuple[str, str, dict[str, list[str]]]]:
+    """Every page outside the admin sites that a visitor, a student or staff can open with GET.
+
+    Each with the parameters it reads (its filterset's or its filter form's fields) and their
+    valid choices, plus the page number, a search, a return address and an ordering that
+    any page might read.
+    """
+    pages = []
+    for row in routed_rows():
+        if row.method != GET or site_of(row.name):
+            continue
+        roles = [
+            role
+            for role in ("visitor", "student", "staff")
+            if row.expected[ROLES.index(role)] == 200
+        ]
+        if not roles:
+            continue
+        url = row.url(world)
+        view = getattr(resolve(url).func, "view_class", None)
+        fields = {}
+        if filterset := getattr(view, "filterset_class", None):
+            fields.update(filterset().form.fields)
+        if form := getattr(view, "filter_form_class", None):
+            fields.update(form().fields)
+        names = {name: [] for name in ("page", "q", "next", "sort")}
+        names.update({name: valid_choices(field) for name, field in fields.items()})
+        pages.append((roles[0], url, names))
+    return pages
+
+
+def page_parameters(names: dict[str, list[str]]) -> st.SearchStrategy:
+    """Hostile values for some of a page's parameters; a choice is sometimes a valid one, so
+    that what it opens (custom report dates, a sort) is reached with hostile values too."""
+    value = {
+        name: st.one_of(st.sampled_from(choices), parameter_value())
+        if choices
+        else parameter_value()
+        for name, choices in names.items()
+    }
+    return st.lists(st.sampled_from(sorted(names)), min_size=1, max_size=4, unique=True).flatmap(
+        lambda chosen: st.fixed_dictionaries({name: value[name] for name in chosen})
+    )
+
+
+def test_every_public_and_student_page_survives_hostile_parameters(request, world):
+    clients = {}
+    for role in ("visitor", "student", "staff"):
+        clients[role] = Client(raise_request_exception=False)
+        if role != "visitor":
+            clients[role].force_login(request.getfixturevalue(role))
+    pages = public_pages(world)
+    PROBED["public pages"] = len(pages)
+
+    # A form reads its fields together: every parameter of a page at once, each choice field
+    # on each of its choices in turn and every other parameter on the same hostile value.
+    for role, url, names in pages:
+        rounds = max([len(choices) for choices in names.values()] + [1])
+        for value in BREAKERS:
+            for turn in range(rounds):
+                params = {
+                    name: choices[turn % len(choices)] if choices else value
+                    for name, choices in names.items()
+                }
+                probe(clients[role], "public", url, params)
+
+    @settings(FUZZ, max_examples=3)
+    @given(data=st.data())
+    def combinations(data):
+        for role, url, names in pages:
+            probe(clients[role], "public", url, data.draw(page_parameters(names), label=url))
+
+    combinations()
 
 
 # --- Uploads ----------------------------------------------------------------------------------------
