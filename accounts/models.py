@@ -642,7 +642,7 @@ class MembershipEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     role = models.CharField(max_length=20)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=5000)
     #: For a request to join: whether its owners were emailed (the hourly limit counts these).
     owners_emailed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -6,10 +6,15 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_profile_handle_help'),
+        ('accounts', '0006_membership_events_and_unconfirmed_requests'),
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='membershipevent',
+            name='note',
+            field=models.TextField(blank=True, max_length=5000),
+        ),
         migrations.AlterField(
             model_name='organization',
             name='description',

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('listings', '0006_report_indexes'),
+        ('listings', '0007_listing_revision_report_weight'),
     ]
 
     operations = [
