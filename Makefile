@@ -104,11 +104,19 @@ run: migrate ## Install, migrate, seed and serve the site with a Celery worker a
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
+# The browser journeys check every page with the W3C Nu Html Checker (vnu.jar, from npm's
+# vnu-jar, pinned with its hash in package-lock.json; it needs Java 11 or newer).
+NODE_TOOLS := node_modules/.package-lock.json
+
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Fails when pyproject.toml and uv.lock disagree (a dependency changed in one only).
 lock-check: install ## Check that uv.lock matches pyproject.toml
 	$(UV) lock --check --offline
 
-test: db lock-check ## Run every check: lock, lint, format, migrations, deploy check, the pytest suite
+test: db lock-check $(NODE_TOOLS) ## Run every check: lock, lint, format, migrations, deploy check, the pytest suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
@@ -121,7 +129,7 @@ test: db lock-check ## Run every check: lock, lint, format, migrations, deploy c
 faults: install ## Break Redis, PostgreSQL, a worker, beat and SMTP on purpose; count what is lost
 	$(PY) -m faults
 
-e2e: db ## Run the browser journeys only (pytest -m e2e)
+e2e: db $(NODE_TOOLS) ## Run the browser journeys only (pytest -m e2e)
 	$(PY) -m pytest -m e2e
 
 lint: install ## Check code style and that no migration is missing

@@ -112,3 +112,11 @@ class ExportForm(ReportFilterForm):
         required=False,
         help_text="Only for applications and feedback. Your choice is recorded in the export log.",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        # It shares the page with the filter form: ids of its own, and the period carried in
+        # hidden fields that need no help text (hidden inputs take no aria-* attributes).
+        kwargs.setdefault("auto_id", "id_export_%s")
+        super().__init__(*args, **kwargs)
+        for name in ("period", "date_from", "date_to", "industry"):
+            self.fields[name].help_text = ""

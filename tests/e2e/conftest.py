@@ -9,6 +9,8 @@ Fixtures here:
   violations. The test fails if any page it visited reported one.
 - `page`: one page in one context, for single-person journeys.
 - `mailbox`: the emails the site sent (Django's locmem outbox, shared with the server).
+- `nu_checker`: the W3C Nu Html Checker for the session; every HTML document a journey
+  receives is checked with it, and the test fails on any error.
 
 On failure, every open page's screenshot and HTML are saved under `test-results/e2e/`.
 """
@@ -26,6 +28,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.e2e.nu import NuChecker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Headless Chromium in a container: no sandbox, no GPU, and no calls home (the network
@@ -143,6 +147,8 @@ class BrowserProblems:
 
     entries: list[str] = field(default_factory=list)
     quiet: bool = False
+    #: Every HTML document the site served to the test's pages: (path, the HTML).
+    documents: dict[str, str] = field(default_factory=dict)
 
     def add(self, kind: str, text: str, where: str = "") -> None:
         if self.quiet:
@@ -155,6 +161,20 @@ class BrowserProblems:
 @pytest.fixture
 def browser_problems() -> BrowserProblems:
     return BrowserProblems()
+
+
+def _keep_document(response, problems: BrowserProblems) -> None:
+    """Keep each HTML page and fragment the site serves, as served, for the Nu checker."""
+    request = response.request
+    if request.resource_type not in {"document", "fetch", "xhr"} or response.status >= 300:
+        return
+    if not response.headers.get("content-type", "").startswith("text/html"):
+        return
+    path = re.sub(r"^https?://[^/]+", "", response.url)
+    try:
+        problems.documents.setdefault(f"{request.method} {path}", response.text())
+    except Exception:  # a page closed before its body arrived; nothing to check
+        return
 
 
 def _watch(context: BrowserContext, problems: BrowserProblems) -> None:
@@ -179,13 +199,52 @@ def _watch(context: BrowserContext, problems: BrowserProblems) -> None:
     context.e2e_problems = problems
     context.on("console", on_console)
     context.on("weberror", lambda error: problems.add("page error", str(error.error)))
+    context.on("response", lambda response: _keep_document(response, problems))
     context.expose_binding("__e2eCspViolation", on_csp)
     context.add_init_script(CSP_LISTENER)
 
 
+@pytest.fixture(scope="session")
+def nu_checker() -> Iterator[NuChecker]:
+    checker = NuChecker()
+    yield checker
+    checker.close()
+
+
+#: What the Nu Html Checker read in this run, for the summary at the end.
+NU_FIGURES = {"documents": 0, "pages": set(), "errors": 0}
+
+
+def nu_errors(checker: NuChecker, documents: dict[str, str]) -> list[str]:
+    """Each Nu error of each document, with where it was found. Fragments (htmx swaps)
+    are checked as the body of a minimal page."""
+    found = []
+    for where, html in documents.items():
+        if not html.lstrip().lower().startswith("<!doctype"):
+            html = f"<!DOCTYPE html><html lang=en><title>fragment</title><body>{html}</body></html>"
+        found += [f"{where} {error}" for error in checker.errors(html)]
+        NU_FIGURES["pages"].add(re.sub(r"\d+", "<n>", where.split("?")[0]))
+    NU_FIGURES["documents"] += len(documents)
+    NU_FIGURES["errors"] += len(found)
+    return found
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if NU_FIGURES["documents"]:
+        terminalreporter.write_sep("=", "standards figures")
+        terminalreporter.write_line(
+            f"Nu Html Checker (vnu-jar): {NU_FIGURES['documents']} documents the journeys "
+            f"received, {len(NU_FIGURES['pages'])} distinct pages, {NU_FIGURES['errors']} errors"
+        )
+
+
 @pytest.fixture
 def new_context(
-    browser: Browser, live_server, browser_problems: BrowserProblems, request
+    browser: Browser,
+    live_server,
+    browser_problems: BrowserProblems,
+    nu_checker: NuChecker,
+    request,
 ) -> Iterator[Callable[..., BrowserContext]]:
     """new_context(label, **options): a fresh browser profile, closed after the test."""
     contexts: list[tuple[str, BrowserContext]] = []
@@ -209,6 +268,9 @@ def new_context(
     if browser_problems.entries and not _failed(request):
         _save_artifacts(request, contexts)
         pytest.fail("The browser reported problems:\n" + "\n".join(browser_problems.entries))
+    invalid = nu_errors(nu_checker, browser_problems.documents)
+    if invalid and not _failed(request):
+        pytest.fail("The Nu Html Checker found errors:\n" + "\n".join(invalid))
 
 
 @pytest.fixture
