@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
-from django.core import mail
+import time_machine
+from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.delivery import deliver
 from notifications.models import Category, NotificationPreference
@@ -216,3 +219,23 @@ def test_tokens_round_trip():
     request = read_unsubscribe_token(unsubscribe_token(42, "alerts"))
 
     assert (request.user_id, request.category) == (42, Category.ALERTS)
+
+
+def test_the_token_is_the_same_for_the_same_person_and_category(student):
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        later = unsubscribe_token(student.pk, Category.REMINDERS)
+
+    assert unsubscribe_token(student.pk, Category.REMINDERS) == later
+    assert unsubscribe_token(student.pk, Category.ALERTS) != later
+
+
+def test_links_from_emails_sent_with_timestamped_tokens_still_work(student):
+    old = signing.dumps(
+        {"u": student.pk, "c": str(Category.REMINDERS)},
+        salt="notifications.unsubscribe",
+        compress=True,
+    )
+
+    assert read_unsubscribe_token(old).user_id == student.pk
+    with pytest.raises(signing.BadSignature):
+        read_unsubscribe_token(old[:-2] + "xx")
