@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 
-from microintern.changelists import BoundedDateHierarchyMixin
+from backoffice.changelists import BoundedDateHierarchyMixin
 from notifications.delivery import STALE_SENDING_AFTER
 from notifications.models import Notification
 

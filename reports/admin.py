@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from microintern.changelists import BoundedDateHierarchyMixin
+from backoffice.changelists import BoundedDateHierarchyMixin
 from reports.models import Export
 
 

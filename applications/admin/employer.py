@@ -1,9 +1,4 @@
-"""Applicants at /employer/ (review, decide, complete, feedback) and applications at /staff/.
-
-Every decision goes through the Application's transition methods and Feedback.give; the
-admin only collects who decided and the words that go with it, and reports what was done
-or refused, naming the student.
-"""
+"""Applicants in the employer site (/employer/): read, decide, confirm the work, give feedback."""
 
 from __future__ import annotations
 
@@ -13,64 +8,28 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from accounts.admin_history import EmployerHistoryMixin, HistoryInline
-from accounts.admin_steps import AdminStepsMixin, Step
 from accounts.sites import OrganizationScopedAdmin, employer_site
+from applications.admin.common import (
+    EMPTY,
+    ApplicationEventInline,
+    Status,
+    paragraphs,
+    resume_link,
+    skills_match_text,
+    web_link,
+    work_links_html,
+)
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
 from applications.models import Application, ApplicationEvent, Feedback
+from backoffice.history import EmployerHistoryMixin
+from backoffice.steps import AdminStepsMixin, Step
 from listings.models import Listing
-from microintern.changelists import BoundedDateHierarchyMixin
-
-Status = Application.Status
-
-EMPTY = "—"
-
-
-def paragraphs(text: str) -> str:
-    """Someone's text with its line breaks kept, escaped for HTML."""
-    return linebreaksbr(text, autoescape=True) if text else EMPTY
-
-
-def web_link(url: str, text: str = "") -> str:
-    """A link to an http(s) address someone typed; anything else stays plain text."""
-    if not url.lower().startswith(("https://", "http://")):
-        return url
-    return format_html('<a href="{}" rel="noopener noreferrer nofollow">{}</a>', url, text or url)
-
-
-#: Where the résumé download view (which checks who may read the file) may be named.
-RESUME_URL_NAMES = ("applications:application_resume", "documents:application_resume")
-
-
-def resume_link(application: Application) -> str:
-    """A link to download the application's résumé through the view that checks access."""
-    if not application.resume:
-        return "No résumé attached."
-    for name in RESUME_URL_NAMES:
-        try:
-            url = reverse(name, kwargs={"pk": application.pk})
-        except NoReverseMatch:
-            continue
-        return format_html('<a href="{}">Download the résumé (PDF)</a>', url)
-    return "Résumé on file"
-
-
-# --- Skills match, counted in the list's own query (see ApplicationQuerySet) --------------
-
-
-def skills_match_text(application: Application) -> str:
-    wanted = getattr(application, "skills_wanted", None)
-    if not wanted:
-        return "No skills listed"
-    return f"{application.skills_matched} of {wanted} skills"
-
 
 # --- Decisions with their words -------------------------------------------------------------
 
@@ -154,23 +113,6 @@ EMPLOYER_STEPS = {
         ),
     ]
 }
-
-
-# --- Event history, read-only ----------------------------------------------------------------
-
-
-class ApplicationEventInline(HistoryInline):
-    """An application's history: who moved it from which state to which, with their words."""
-
-    model = ApplicationEvent
-    status_choices = Status
-    template = "admin/applications/application/events_inline.html"
-    fields = ["created_at", "actor_name", "from_label", "to_label", "note"]
-    readonly_fields = fields
-    ordering = ["created_at", "pk"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("application")
 
 
 class EmployerApplicationEventInline(EmployerHistoryMixin, ApplicationEventInline):
@@ -577,144 +519,3 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
     @admin.display(description="your last message to the student")
     def employer_message_text(self, obj: Application) -> str:
         return paragraphs(obj.employer_message)
-
-
-def work_links_html(application: Application) -> str:
-    links = [str(link) for link in application.work_links or []]
-    if not links:
-        return EMPTY
-    return format_html(
-        "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((web_link(u),) for u in links))
-    )
-
-
-# --- Career-center staff site (/staff/) ------------------------------------------------------
-
-
-@admin.register(Application)
-class ApplicationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
-    """Every application, read-only: staff follow engagements; decisions are the employers'."""
-
-    # The application's own page is the student's.
-    view_on_site = False
-    list_display = [
-        "student",
-        "listing",
-        "organization",
-        "status",
-        "created_at",
-        "decided_at",
-        "completed_at",
-    ]
-    list_filter = ["status"]
-    list_select_related = ["student", "listing__organization"]
-    search_fields = [
-        "student__email",
-        "student__first_name",
-        "student__last_name",
-        "listing__title",
-        "listing__organization__name",
-    ]
-    date_hierarchy = "created_at"
-    inlines = [ApplicationEventInline]
-    fieldsets = [
-        (None, {"fields": ["student", "listing_link", "organization", "status"]}),
-        (
-            "What the student sent",
-            {"fields": ["pitch_text", "availability_confirmed", "resume_file"]},
-        ),
-        ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
-        (
-            "Dates",
-            {
-                "fields": [
-                    "created_at",
-                    "viewed_at",
-                    "decided_at",
-                    "offered_at",
-                    "offer_expires_at",
-                    "accepted_at",
-                    "work_submitted_at",
-                    "completed_at",
-                ]
-            },
-        ),
-    ]
-    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    @admin.display(description="organization", ordering="listing__organization__name")
-    def organization(self, obj: Application) -> str:
-        return str(obj.listing.organization)
-
-    @admin.display(description="listing")
-    def listing_link(self, obj: Application) -> str:
-        url = reverse("admin:listings_listing_change", args=[obj.listing_id])
-        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
-
-    @admin.display(description="pitch")
-    def pitch_text(self, obj: Application) -> str:
-        return paragraphs(obj.pitch)
-
-    @admin.display(description="résumé")
-    def resume_file(self, obj: Application) -> str:
-        return resume_link(obj)
-
-    @admin.display(description="work links")
-    def work_links_list(self, obj: Application) -> str:
-        return work_links_html(obj)
-
-
-@admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
-    """Both sides' feedback, read-only: staff see every rating, students' included."""
-
-    list_display = [
-        "application",
-        "organization",
-        "author_role",
-        "rating",
-        "public",
-        "created_at",
-    ]
-    list_filter = ["author_role", "rating", "public"]
-    list_select_related = ["application__student", "application__listing__organization"]
-    search_fields = [
-        "application__student__email",
-        "application__listing__title",
-        "application__listing__organization__name",
-        "comment",
-    ]
-    fields = [
-        "application",
-        "organization",
-        "author_role",
-        "author",
-        "rating",
-        "comment",
-        "public",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    @admin.display(description="organization", ordering="application__listing__organization__name")
-    def organization(self, obj: Feedback) -> str:
-        return str(obj.application.listing.organization)

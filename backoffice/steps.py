@@ -244,3 +244,19 @@ class AdminStepsMixin:
             self.message_user(
                 request, f"No {opts.verbose_name_plural} were changed.", messages.WARNING
             )
+
+
+def run_transition(modeladmin, request, queryset, method: str, done: str) -> None:
+    """Call `method(by=request.user)` on each selected row and report what happened."""
+    succeeded, refused = 0, []
+    for obj in queryset:
+        try:
+            getattr(obj, method)(by=request.user)
+        except ValidationError as error:
+            refused.append(" ".join(error.messages))
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+    for reason in refused:
+        modeladmin.message_user(request, reason, messages.WARNING)

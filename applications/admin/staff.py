@@ -1,0 +1,146 @@
+"""Applications in the career center's site (/staff/): every application and all feedback, read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from applications.admin.common import (
+    ApplicationEventInline,
+    paragraphs,
+    resume_link,
+    work_links_html,
+)
+from applications.models import Application, Feedback
+from backoffice.changelists import BoundedDateHierarchyMixin
+
+
+@admin.register(Application)
+class ApplicationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
+    """Every application, read-only: staff follow engagements; decisions are the employers'."""
+
+    # The application's own page is the student's.
+    view_on_site = False
+    list_display = [
+        "student",
+        "listing",
+        "organization",
+        "status",
+        "created_at",
+        "decided_at",
+        "completed_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["student", "listing__organization"]
+    search_fields = [
+        "student__email",
+        "student__first_name",
+        "student__last_name",
+        "listing__title",
+        "listing__organization__name",
+    ]
+    date_hierarchy = "created_at"
+    inlines = [ApplicationEventInline]
+    fieldsets = [
+        (None, {"fields": ["student", "listing_link", "organization", "status"]}),
+        (
+            "What the student sent",
+            {"fields": ["pitch_text", "availability_confirmed", "resume_file"]},
+        ),
+        ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
+        (
+            "Dates",
+            {
+                "fields": [
+                    "created_at",
+                    "viewed_at",
+                    "decided_at",
+                    "offered_at",
+                    "offer_expires_at",
+                    "accepted_at",
+                    "work_submitted_at",
+                    "completed_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="organization", ordering="listing__organization__name")
+    def organization(self, obj: Application) -> str:
+        return str(obj.listing.organization)
+
+    @admin.display(description="listing")
+    def listing_link(self, obj: Application) -> str:
+        url = reverse("admin:listings_listing_change", args=[obj.listing_id])
+        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
+
+    @admin.display(description="pitch")
+    def pitch_text(self, obj: Application) -> str:
+        return paragraphs(obj.pitch)
+
+    @admin.display(description="résumé")
+    def resume_file(self, obj: Application) -> str:
+        return resume_link(obj)
+
+    @admin.display(description="work links")
+    def work_links_list(self, obj: Application) -> str:
+        return work_links_html(obj)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Both sides' feedback, read-only: staff see every rating, students' included."""
+
+    list_display = [
+        "application",
+        "organization",
+        "author_role",
+        "rating",
+        "public",
+        "created_at",
+    ]
+    list_filter = ["author_role", "rating", "public"]
+    list_select_related = ["application__student", "application__listing__organization"]
+    search_fields = [
+        "application__student__email",
+        "application__listing__title",
+        "application__listing__organization__name",
+        "comment",
+    ]
+    fields = [
+        "application",
+        "organization",
+        "author_role",
+        "author",
+        "rating",
+        "comment",
+        "public",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="organization", ordering="application__listing__organization__name")
+    def organization(self, obj: Feedback) -> str:
+        return str(obj.application.listing.organization)
