@@ -16,6 +16,7 @@ from django.utils.timezone import localtime
 
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from applications.admin.common import (
+    DECISION_DATES,
     EMPTY,
     ApplicationEventInline,
     Status,
@@ -28,91 +29,88 @@ from applications.admin.common import (
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
 from applications.models import Application, ApplicationEvent, Feedback
 from backoffice.history import EmployerHistoryMixin
-from backoffice.steps import AdminStepsMixin, Step
+from backoffice.readonly import ReadOnlyAdminMixin
+from backoffice.steps import AdminStepsMixin, Step, step_action, step_table
 from listings.models import Listing
 
 # --- Decisions with their words -------------------------------------------------------------
 
 
-EMPLOYER_STEPS = {
-    step.name: step
-    for step in [
-        Step(
-            name="shortlist",
-            method="shortlist",
-            title="Shortlist",
-            button="Shortlist",
-            done="Shortlisted {names}.",
-            allowed_from=frozenset({Status.SUBMITTED, Status.VIEWED}),
-            intro="The students are told they are on the shortlist.",
+#: Deciding on applicants takes membership of the organization (has_review_permission).
+REVIEW = ["review"]
+
+#: Said under the words an employer writes that the student reads and the history keeps.
+SENT_AND_KEPT = "Sent to the student and kept in the application's history."
+
+EMPLOYER_STEPS = step_table(
+    Step(
+        name="shortlist",
+        title="Shortlist",
+        done="Shortlisted {names}.",
+        allowed_from={Status.SUBMITTED, Status.VIEWED},
+        intro="The students are told they are on the shortlist.",
+    ),
+    Step(
+        name="offer",
+        title="Make an offer",
+        button="Send the offer",
+        done="Offer sent to {names}.",
+        allowed_from=Application.PRE_OFFER,
+        intro=(
+            "Each student is told and can accept or decline; an offer that is not answered "
+            "in time expires. Offers out and accepted students together never exceed the "
+            "listing's openings."
         ),
-        Step(
-            name="offer",
-            method="offer",
-            title="Make an offer",
-            button="Send the offer",
-            done="Offer sent to {names}.",
-            allowed_from=frozenset(Application.PRE_OFFER),
-            intro=(
-                "Each student is told and can accept or decline; an offer that is not answered "
-                "in time expires. Offers out and accepted students together never exceed the "
-                "listing's openings."
-            ),
-            text_kwarg="message",
-            text_label="Message to the student",
-            text_help="Optional. Sent with the offer: for example, how and when you would start.",
-        ),
-        Step(
-            name="not_select",
-            method="not_select",
-            title="Not selected",
-            button="Mark not selected",
-            done="Marked not selected: {names}. Each student is told.",
-            allowed_from=frozenset(Application.PRE_OFFER),
-            intro="Each student is told that they were not selected, with your message if you write one.",
-            text_kwarg="message",
-            text_label="Message to the students",
-            text_help="Optional. Sent to each student with the news.",
-        ),
-        Step(
-            name="complete",
-            method="complete",
-            title="Mark work complete",
-            button="Mark complete",
-            done="Work marked complete for {names}; feedback is open.",
-            allowed_from=frozenset({Status.WORK_SUBMITTED}),
-            intro="You confirm the deliverables. The engagement ends and feedback opens on both sides.",
-        ),
-        Step(
-            name="request_revision",
-            method="request_revision",
-            title="Request a revision",
-            button="Send back for revision",
-            done="Revision requested from {names}.",
-            allowed_from=frozenset({Status.WORK_SUBMITTED}),
-            intro="The student sees your note, revises the work and submits it again.",
-            text_kwarg="note",
-            text_label="What should change",
-            text_required=True,
-            text_help="Sent to the student and kept in the application's history.",
-            bulk=False,
-        ),
-        Step(
-            name="mark_incomplete",
-            method="mark_incomplete",
-            title="Mark incomplete",
-            button="Mark not completed",
-            done="Marked not completed: {names}.",
-            allowed_from=frozenset(Application.IN_PROGRESS),
-            intro="The engagement ends without the deliverables. This cannot be undone.",
-            text_kwarg="reason",
-            text_label="Why the work was not completed",
-            text_required=True,
-            text_help="Sent to the student and kept in the application's history.",
-            bulk=False,
-        ),
-    ]
-}
+        text_kwarg="message",
+        text_label="Message to the student",
+        text_help="Optional. Sent with the offer: for example, how and when you would start.",
+    ),
+    Step(
+        name="not_select",
+        title="Not selected",
+        button="Mark not selected",
+        done="Marked not selected: {names}. Each student is told.",
+        allowed_from=Application.PRE_OFFER,
+        intro="Each student is told that they were not selected, with your message if you write one.",
+        text_kwarg="message",
+        text_label="Message to the students",
+        text_help="Optional. Sent to each student with the news.",
+    ),
+    Step(
+        name="complete",
+        title="Mark work complete",
+        button="Mark complete",
+        done="Work marked complete for {names}; feedback is open.",
+        allowed_from={Status.WORK_SUBMITTED},
+        intro="You confirm the deliverables. The engagement ends and feedback opens on both sides.",
+    ),
+    Step(
+        name="request_revision",
+        title="Request a revision",
+        button="Send back for revision",
+        done="Revision requested from {names}.",
+        allowed_from={Status.WORK_SUBMITTED},
+        intro="The student sees your note, revises the work and submits it again.",
+        text_kwarg="note",
+        text_label="What should change",
+        text_required=True,
+        text_help=SENT_AND_KEPT,
+        bulk=False,
+    ),
+    Step(
+        name="mark_incomplete",
+        title="Mark incomplete",
+        button="Mark not completed",
+        done="Marked not completed: {names}.",
+        allowed_from=Application.IN_PROGRESS,
+        intro="The engagement ends without the deliverables. This cannot be undone.",
+        text_kwarg="reason",
+        text_label="Why the work was not completed",
+        text_required=True,
+        text_help=SENT_AND_KEPT,
+        bulk=False,
+    ),
+)
 
 
 class EmployerApplicationEventInline(EmployerHistoryMixin, ApplicationEventInline):
@@ -156,8 +154,11 @@ class OwnListingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application, site=employer_site)
-class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
-    """The organization's applicants: read what they sent, decide, confirm the work, give feedback."""
+class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, OrganizationScopedAdmin):
+    """The organization's applicants: read what they sent, decide, confirm the work, give feedback.
+
+    Applications are the students' words: employers read them and decide through actions.
+    """
 
     organization_field = "listing__organization"
     change_form_template = "admin/applications/application/employer_change_form.html"
@@ -213,15 +214,7 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
         (
             "Dates",
             {
-                "fields": [
-                    "viewed_at",
-                    "decided_at",
-                    "offered_at",
-                    "offer_expires_at",
-                    "accepted_at",
-                    "work_submitted_at",
-                    "completed_at",
-                ],
+                "fields": DECISION_DATES,
                 "classes": ["collapse"],
             },
         ),
@@ -241,13 +234,6 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
             ),
             *super().get_urls(),
         ]
-
-    # Applications are the students' words: employers read them and decide through actions.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         """Membership in the organization lets a person decide on its applicants."""
@@ -374,29 +360,20 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
     def step_object_details(self, application: Application) -> str:
         return f"{application.listing.title}, {application.get_status_display().lower()}"
 
-    @admin.action(description="Shortlist selected applicants", permissions=["review"])
-    def shortlist(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "shortlist")
-
-    @admin.action(description="Make an offer to selected applicants…", permissions=["review"])
-    def offer(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "offer")
-
-    @admin.action(description="Mark selected applicants not selected…", permissions=["review"])
-    def not_select(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "not_select")
-
-    @admin.action(description="Mark work complete for selected applicants", permissions=["review"])
-    def complete(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "complete")
-
-    @admin.action(description="Request a revision of the work…", permissions=["review"])
-    def request_revision(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "request_revision")
-
-    @admin.action(description="Mark the work incomplete…", permissions=["review"])
-    def mark_incomplete(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "mark_incomplete")
+    shortlist = step_action("shortlist", "Shortlist selected applicants", permissions=REVIEW)
+    offer = step_action("offer", "Make an offer to selected applicants…", permissions=REVIEW)
+    not_select = step_action(
+        "not_select", "Mark selected applicants not selected…", permissions=REVIEW
+    )
+    complete = step_action(
+        "complete", "Mark work complete for selected applicants", permissions=REVIEW
+    )
+    request_revision = step_action(
+        "request_revision", "Request a revision of the work…", permissions=REVIEW
+    )
+    mark_incomplete = step_action(
+        "mark_incomplete", "Mark the work incomplete…", permissions=REVIEW
+    )
 
     # Display ------------------------------------------------------------------------------------
 

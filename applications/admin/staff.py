@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from applications.admin.common import (
+    DECISION_DATES,
     ApplicationEventInline,
     paragraphs,
     resume_link,
@@ -15,10 +15,11 @@ from applications.admin.common import (
 )
 from applications.models import Application, Feedback
 from backoffice.changelists import BoundedDateHierarchyMixin
+from backoffice.readonly import ReadOnlyAdminMixin
 
 
 @admin.register(Application)
-class ApplicationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.ModelAdmin):
     """Every application, read-only: staff follow engagements; decisions are the employers'."""
 
     # The application's own page is the student's.
@@ -52,30 +53,10 @@ class ApplicationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
         ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
         (
             "Dates",
-            {
-                "fields": [
-                    "created_at",
-                    "viewed_at",
-                    "decided_at",
-                    "offered_at",
-                    "offer_expires_at",
-                    "accepted_at",
-                    "work_submitted_at",
-                    "completed_at",
-                ]
-            },
+            {"fields": ["created_at", *DECISION_DATES]},
         ),
     ]
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="organization", ordering="listing__organization__name")
     def organization(self, obj: Application) -> str:
@@ -100,7 +81,7 @@ class ApplicationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Both sides' feedback, read-only: staff see every rating, students' included."""
 
     list_display = [
@@ -131,15 +112,6 @@ class FeedbackAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="organization", ordering="application__listing__organization__name")
     def organization(self, obj: Feedback) -> str:

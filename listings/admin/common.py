@@ -14,6 +14,9 @@ from listings.models import Listing, ListingEvent
 
 Status = Listing.Status
 
+#: What the project is, as both sites show it.
+PROJECT_FIELDS = ["title", "summary", "description", "deliverables", "skills", "industry"]
+
 #: Reason codes written by the system or the organization, next to the staff's choices.
 OTHER_REASON_LABELS = {
     "material_edit": "Edited after publication",
@@ -56,14 +59,27 @@ def refusal_message(listing: Listing, error: ValidationError) -> str:
 # --- Transitions with a reason and a comment ---------------------------------------------
 
 
-def listing_step(**options) -> Step:
-    """A listing Step: every one asks for a comment, kept in the listing's history."""
+def listing_step(
+    name: str, title: str, done: str, allowed_from, *, reason: bool = False, **options
+) -> Step:
+    """A listing Step: every one asks for a comment, kept in the listing's history.
+
+    A step that asks for a reason code requires one: it is what the organization reads first.
+    """
     defaults = {
         "text_kwarg": "note",
         "text_label": "Comment",
         "text_help": "Optional. Kept in the listing's history.",
     }
-    return Step(**(defaults | options))
+    return Step(
+        name=name,
+        title=title,
+        done=done,
+        allowed_from=allowed_from,
+        reason=reason,
+        reason_required=reason,
+        **(defaults | options),
+    )
 
 
 class ListingStepsMixin(AdminStepsMixin):

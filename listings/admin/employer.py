@@ -13,7 +13,9 @@ from django.urls import reverse
 from accounts.models import Organization
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from backoffice.history import EmployerHistoryMixin
+from backoffice.steps import step_action, step_table
 from listings.admin.common import (
+    PROJECT_FIELDS,
     ListingEventInline,
     ListingStepsMixin,
     Status,
@@ -26,33 +28,27 @@ from listings.admin.common import (
 from listings.admin_forms import EmployerListingForm
 from listings.models import Listing
 
-EMPLOYER_STEPS = {
-    step.name: step
-    for step in [
-        listing_step(
-            name="close",
-            method="close",
-            title="Close early",
-            button="Close to new applications",
-            done="{count} closed to new applications.",
-            allowed_from=frozenset({Status.PUBLISHED}),
-            intro="Students can no longer apply. Applications you already have stay open for review.",
-            text_label="Why (optional)",
-        ),
-        listing_step(
-            name="cancel",
-            method="cancel",
-            title="Cancel the project",
-            button="Cancel the project",
-            done="{count} cancelled.",
-            allowed_from=frozenset(Listing.OPEN_STATES),
-            intro="The project is called off for good; it cannot be reopened.",
-            text_label="Why the project is cancelled",
-            text_required=True,
-            text_help="Applicants will see this.",
-        ),
-    ]
-}
+EMPLOYER_STEPS = step_table(
+    listing_step(
+        "close",
+        "Close early",
+        "{count} closed to new applications.",
+        {Status.PUBLISHED},
+        button="Close to new applications",
+        intro="Students can no longer apply. Applications you already have stay open for review.",
+        text_label="Why (optional)",
+    ),
+    listing_step(
+        "cancel",
+        "Cancel the project",
+        "{count} cancelled.",
+        Listing.OPEN_STATES,
+        intro="The project is called off for good; it cannot be reopened.",
+        text_label="Why the project is cancelled",
+        text_required=True,
+        text_help="Applicants will see this.",
+    ),
+)
 
 
 class EmployerListingEventInline(EmployerHistoryMixin, ListingEventInline):
@@ -111,16 +107,7 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
         fieldsets = [
             (
                 "The project",
-                {
-                    "fields": [
-                        "title",
-                        "summary",
-                        "description",
-                        "deliverables",
-                        "skills",
-                        "industry",
-                    ]
-                },
+                {"fields": PROJECT_FIELDS},
             ),
             (
                 "Pay and time",
@@ -325,10 +312,5 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description="Close selected listings early…")
-    def close_early(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "close")
-
-    @admin.action(description="Cancel selected projects…")
-    def cancel_listings(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "cancel")
+    close_early = step_action("close", "Close selected listings early…")
+    cancel_listings = step_action("cancel", "Cancel selected projects…")

@@ -16,7 +16,10 @@ from accounts.admin import OrganizationAdmin
 from accounts.models import Organization
 from backoffice.filters import DefaultFilterMixin, StatusFilter
 from backoffice.history import ReadOnlyInline
+from backoffice.readonly import ReadOnlyAdminMixin
+from backoffice.steps import step_action, step_table
 from listings.admin.common import (
+    PROJECT_FIELDS,
     ListingEventInline,
     ListingStepsMixin,
     Status,
@@ -29,77 +32,66 @@ from listings.admin.common import (
 from listings.diff import word_diff
 from listings.models import Industry, Listing, ListingReport, Skill
 
-STAFF_STEPS = {
-    step.name: step
-    for step in [
-        listing_step(
-            name="approve",
-            method="approve",
-            title="Approve and publish",
-            button="Approve and publish",
-            done="{count} approved and published.",
-            allowed_from=frozenset({Status.SUBMITTED}),
-            intro="These listings will be published and their organizations told.",
-        ),
-        listing_step(
-            name="request_changes",
-            method="request_changes",
-            title="Request changes",
-            button="Send back for changes",
-            done="{count} sent back for changes.",
-            allowed_from=frozenset({Status.SUBMITTED}),
-            intro="The organization sees the reason and your comment and can submit again.",
-            reason=True,
-            reason_required=True,
-            text_label="What to change",
-            text_help="Shown to the organization with the reason.",
-        ),
-        listing_step(
-            name="reject",
-            method="reject",
-            title="Reject",
-            button="Reject",
-            done="{count} rejected.",
-            allowed_from=frozenset({Status.SUBMITTED}),
-            intro="A rejected listing cannot be submitted again.",
-            reason=True,
-            reason_required=True,
-            text_label="Why it is rejected",
-            text_help="Shown to the organization with the reason.",
-        ),
-        listing_step(
-            name="suspend",
-            method="suspend",
-            title="Suspend",
-            button="Suspend",
-            done="{count} suspended.",
-            allowed_from=frozenset({Status.PUBLISHED}),
-            intro="Suspended listings are hidden from students until you reinstate or remove them.",
-            reason=True,
-            reason_required=True,
-        ),
-        listing_step(
-            name="reinstate",
-            method="reinstate",
-            title="Reinstate",
-            button="Reinstate",
-            done="{count} published again.",
-            allowed_from=frozenset({Status.SUSPENDED}),
-            intro="These listings will be visible to students again.",
-        ),
-        listing_step(
-            name="remove",
-            method="remove",
-            title="Remove",
-            button="Remove for good",
-            done="{count} removed.",
-            allowed_from=frozenset({Status.SUSPENDED}),
-            intro="Removed listings stay hidden for good.",
-            reason=True,
-            reason_required=True,
-        ),
-    ]
-}
+#: Staff act on listings through steps: the actions need the change permission.
+CHANGE = ["change"]
+
+#: Shown to the organization beside the reason code it goes with.
+WITH_THE_REASON = "Shown to the organization with the reason."
+
+STAFF_STEPS = step_table(
+    listing_step(
+        "approve",
+        "Approve and publish",
+        "{count} approved and published.",
+        {Status.SUBMITTED},
+        intro="These listings will be published and their organizations told.",
+    ),
+    listing_step(
+        "request_changes",
+        "Request changes",
+        "{count} sent back for changes.",
+        {Status.SUBMITTED},
+        button="Send back for changes",
+        intro="The organization sees the reason and your comment and can submit again.",
+        reason=True,
+        text_label="What to change",
+        text_help=WITH_THE_REASON,
+    ),
+    listing_step(
+        "reject",
+        "Reject",
+        "{count} rejected.",
+        {Status.SUBMITTED},
+        intro="A rejected listing cannot be submitted again.",
+        reason=True,
+        text_label="Why it is rejected",
+        text_help=WITH_THE_REASON,
+    ),
+    listing_step(
+        "suspend",
+        "Suspend",
+        "{count} suspended.",
+        {Status.PUBLISHED},
+        intro="Suspended listings are hidden from students until you reinstate or remove them.",
+        reason=True,
+    ),
+    listing_step(
+        "reinstate",
+        "Reinstate",
+        "{count} published again.",
+        {Status.SUSPENDED},
+        intro="These listings will be visible to students again.",
+    ),
+    listing_step(
+        "remove",
+        "Remove",
+        "{count} removed.",
+        {Status.SUSPENDED},
+        button="Remove for good",
+        intro="Removed listings stay hidden for good.",
+        reason=True,
+    ),
+)
 
 
 class ListingStatusFilter(StatusFilter):
@@ -111,8 +103,13 @@ class ReportStatusFilter(StatusFilter):
 
 
 @admin.register(Listing)
-class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
-    """Moderation: the queue of listings waiting for review, riskiest and oldest first."""
+class ListingAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
+    """Moderation: the queue of listings waiting for review, riskiest and oldest first.
+
+    Staff read listings as the organization wrote them; changes go through transitions.
+    """
+
+    changes_through_actions = True
 
     default_filters = {"status": Status.SUBMITTED}
     change_form_template = "admin/listings/listing/staff_change_form.html"
@@ -150,17 +147,7 @@ class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
         ),
         (
             "The project",
-            {
-                "fields": [
-                    "organization_link",
-                    "title",
-                    "summary",
-                    "description",
-                    "deliverables",
-                    "skills",
-                    "industry",
-                ]
-            },
+            {"fields": ["organization_link", *PROJECT_FIELDS]},
         ),
         ("Pay and time", {"fields": ["estimated_hours", "fee", "currency", "hourly_rate"]}),
         ("Where", {"fields": ["location_type", "city", "region", "country"]}),
@@ -184,20 +171,9 @@ class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
 
     def get_ordering(self, request: HttpRequest):
         if request.GET.get("status") == Status.SUBMITTED:
-            return ["-risk_score", "submitted_at"]
+            # The queue in the order the queryset defines it, so the two never differ.
+            return list(Listing.objects.awaiting_moderation().query.order_by)
         return ["-updated_at"]
-
-    # Staff read listings as the organization wrote them; changes go through transitions.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None:
-            return False
-        return super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -365,34 +341,21 @@ class ListingAdmin(DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
 
     # Actions --------------------------------------------------------------------------------
 
-    @admin.action(description="Approve and publish selected listings…", permissions=["change"])
-    def approve(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "approve")
-
-    @admin.action(description="Request changes to selected listings…", permissions=["change"])
-    def request_changes(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "request_changes")
-
-    @admin.action(description="Reject selected listings…", permissions=["change"])
-    def reject(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "reject")
-
-    @admin.action(description="Suspend selected listings…", permissions=["change"])
-    def suspend(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "suspend")
-
-    @admin.action(description="Reinstate selected listings…", permissions=["change"])
-    def reinstate(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "reinstate")
-
-    @admin.action(description="Remove selected listings…", permissions=["change"])
-    def remove(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "remove")
+    approve = step_action("approve", "Approve and publish selected listings…", permissions=CHANGE)
+    request_changes = step_action(
+        "request_changes", "Request changes to selected listings…", permissions=CHANGE
+    )
+    reject = step_action("reject", "Reject selected listings…", permissions=CHANGE)
+    suspend = step_action("suspend", "Suspend selected listings…", permissions=CHANGE)
+    reinstate = step_action("reinstate", "Reinstate selected listings…", permissions=CHANGE)
+    remove = step_action("remove", "Remove selected listings…", permissions=CHANGE)
 
 
 @admin.register(ListingReport)
-class ListingReportAdmin(DefaultFilterMixin, admin.ModelAdmin):
+class ListingReportAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, admin.ModelAdmin):
     """Students' reports: uphold (the listing comes down) or dismiss (it goes back up)."""
+
+    changes_through_actions = True
 
     default_filters = {"status": ListingReport.Status.OPEN}
     list_display = [
@@ -423,17 +386,6 @@ class ListingReportAdmin(DefaultFilterMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     actions = ["uphold", "dismiss"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None:
-            return False
-        return super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="listing", ordering="listing__title")
     def listing_link(self, report: ListingReport) -> str:
