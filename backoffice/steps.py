@@ -122,15 +122,16 @@ class AdminStepsMixin:
     # URLs and links ---------------------------------------------------------------------
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/do/<str:step_name>/",
-                self.admin_site.admin_view(self.step_view),
-                name="{}_{}_step".format(*info),
-            ),
+            self.own_path("<path:object_id>/do/<str:step_name>/", self.step_view, "step"),
             *super().get_urls(),
         ]
+
+    def own_path(self, route: str, view, name: str):
+        """A view of this model admin's own, behind the site's login, named as Django names
+        the admin's views (`<app>_<model>_<name>`, reversed by `admin_url`)."""
+        info = self.opts.app_label, self.opts.model_name
+        return path(route, self.admin_site.admin_view(view), name="{}_{}_{}".format(*info, name))
 
     def admin_url(self, name: str, *args) -> str:
         """The address of one of this model admin's own views (change, step, ...)."""

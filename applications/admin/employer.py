@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
@@ -225,13 +225,8 @@ class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, Organization
         return super().get_queryset(request).with_skills_match()
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/feedback/",
-                self.admin_site.admin_view(self.feedback_view),
-                name="{}_{}_feedback".format(*info),
-            ),
+            self.own_path("<path:object_id>/feedback/", self.feedback_view, "feedback"),
             *super().get_urls(),
         ]
 

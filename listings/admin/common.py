@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import linebreaksbr
@@ -100,6 +101,17 @@ class ListingStepsMixin(AdminStepsMixin):
 
     def step_object_missing(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        listing = self.get_object(request, unquote(object_id))
+        if listing is not None:
+            extra_context.update(self.listing_context(request, listing))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def listing_context(self, request: HttpRequest, listing: Listing) -> dict:
+        """What the listing's page shows beside the listing: the steps its status allows."""
+        return {"step_links": self.step_links(request, listing)}
 
 
 # --- Event history, read-only ------------------------------------------------------------

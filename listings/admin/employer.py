@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -238,24 +237,20 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
         )
         return HttpResponseRedirect(reverse(f"{self.admin_site.name}:listings_listing_changelist"))
 
-    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        listing = self.get_object(request, unquote(object_id))
-        if listing is not None:
-            extra_context["step_links"] = self.step_links(request, listing)
-            extra_context["waiting_for_review"] = listing.status == Status.SUBMITTED
-            extra_context["can_submit"] = listing.status in {
-                Status.DRAFT,
-                Status.CHANGES_REQUESTED,
+    def listing_context(self, request: HttpRequest, listing: Listing) -> dict:
+        context = {
+            **super().listing_context(request, listing),
+            "waiting_for_review": listing.status == Status.SUBMITTED,
+            "can_submit": listing.status in {Status.DRAFT, Status.CHANGES_REQUESTED},
+        }
+        if listing.status in {Status.CHANGES_REQUESTED, Status.REJECTED}:
+            context["moderation_feedback"] = {
+                "status": status_label(listing.status),
+                "reason": reason_label(listing.moderation_reason),
+                "note": listing.moderation_note,
+                "can_resubmit": listing.status == Status.CHANGES_REQUESTED,
             }
-            if listing.status in {Status.CHANGES_REQUESTED, Status.REJECTED}:
-                extra_context["moderation_feedback"] = {
-                    "status": status_label(listing.status),
-                    "reason": reason_label(listing.moderation_reason),
-                    "note": listing.moderation_note,
-                    "can_resubmit": listing.status == Status.CHANGES_REQUESTED,
-                }
-        return super().change_view(request, object_id, form_url, extra_context)
+        return context
 
     def add_view(self, request: HttpRequest, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_submit": True}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -174,13 +173,6 @@ class ListingAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, ListingStepsMixin, ad
             # The queue in the order the queryset defines it, so the two never differ.
             return list(Listing.objects.awaiting_moderation().query.order_by)
         return ["-updated_at"]
-
-    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        listing = self.get_object(request, unquote(object_id))
-        if listing is not None:
-            extra_context["step_links"] = self.step_links(request, listing)
-        return super().change_view(request, object_id, form_url, extra_context)
 
     # Approval carries the version staff reviewed --------------------------------------------
 
