@@ -1,13 +1,10 @@
-"""What the account admins of both sites share."""
+"""What the account admins of both sites share: membership history, https for typed websites."""
 
 from __future__ import annotations
 
 from django.db import models
 
-from accounts.models import (
-    Membership,
-    MembershipEvent,
-)
+from accounts.models import Membership, MembershipEvent
 from backoffice.history import HistoryInline
 
 

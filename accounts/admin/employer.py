@@ -7,10 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.admin.common import URL_FIELDS_ASSUME_HTTPS, MembershipEventInline
-from accounts.models import (
-    Membership,
-    Organization,
-)
+from accounts.models import Membership, Organization
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from backoffice.history import EmployerHistoryMixin
 from backoffice.steps import run_transition

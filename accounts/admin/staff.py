@@ -14,13 +14,7 @@ from django.utils.html import format_html
 
 from accounts.adapters import send_password_reset_link
 from accounts.admin.common import URL_FIELDS_ASSUME_HTTPS, MembershipEventInline
-from accounts.models import (
-    Membership,
-    Organization,
-    OrganizationEvent,
-    StudentProfile,
-    User,
-)
+from accounts.models import Membership, Organization, OrganizationEvent, StudentProfile, User
 from backoffice.history import HistoryInline, ReadOnlyInline
 from backoffice.steps import run_transition
 

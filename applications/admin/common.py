@@ -1,4 +1,4 @@
-"""What the application admins of both sites share: how a student's words and files are shown, and the history."""
+"""What both sites show of an application: the student's words and files, and its history."""
 
 from __future__ import annotations
 

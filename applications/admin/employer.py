@@ -124,9 +124,6 @@ class EmployerApplicationEventInline(EmployerHistoryMixin, ApplicationEventInlin
         return super().actor_name(event)
 
 
-# --- Employer site (/employer/) --------------------------------------------------------------
-
-
 class OwnListingFilter(admin.SimpleListFilter):
     """Narrow to one of the organization's listings that has applicants."""
 

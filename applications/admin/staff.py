@@ -1,4 +1,4 @@
-"""Applications in the career center's site (/staff/): every application and all feedback, read-only."""
+"""Applications in the staff site (/staff/): every application and all feedback, read-only."""
 
 from __future__ import annotations
 

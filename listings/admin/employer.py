@@ -54,9 +54,6 @@ class EmployerListingEventInline(EmployerHistoryMixin, ListingEventInline):
     """The same history for the organization; staff appear as the career center."""
 
 
-# --- Employer site (/employer/) -----------------------------------------------------------
-
-
 @admin.register(Listing, site=employer_site)
 class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
     """An organization's listings: write, save as draft, submit, close early or cancel."""

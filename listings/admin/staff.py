@@ -1,4 +1,4 @@
-"""Listings in the career center's site (/staff/): the moderation queue, reports, skills and industries."""
+"""Listings in the staff site (/staff/): the moderation queue, reports, skills, industries."""
 
 from __future__ import annotations
 
@@ -484,7 +484,7 @@ class OrganizationListingInline(ReadOnlyInline):
 
 
 # Listings depend on accounts, not the other way round: the organization page gains its
-# listings here rather than in accounts/admin.py.
+# listings here rather than in accounts/admin/.
 admin.site.unregister(Organization)
 
 
