@@ -39,8 +39,17 @@ from listings.models import Listing
 #: Deciding on applicants takes membership of the organization (has_review_permission).
 REVIEW = ["review"]
 
-#: Said under the words an employer writes that the student reads and the history keeps.
-SENT_AND_KEPT = "Sent to the student and kept in the application's history."
+
+def one_at_a_time_with_words(text_kwarg: str, text_label: str) -> dict:
+    """A decision taken on one applicant at a time, with words the student must be given."""
+    return {
+        "text_kwarg": text_kwarg,
+        "text_label": text_label,
+        "text_required": True,
+        "text_help": "Sent to the student and kept in the application's history.",
+        "bulk": False,
+    }
+
 
 EMPLOYER_STEPS = step_table(
     Step(
@@ -91,11 +100,7 @@ EMPLOYER_STEPS = step_table(
         done="Revision requested from {names}.",
         allowed_from={Status.WORK_SUBMITTED},
         intro="The student sees your note, revises the work and submits it again.",
-        text_kwarg="note",
-        text_label="What should change",
-        text_required=True,
-        text_help=SENT_AND_KEPT,
-        bulk=False,
+        **one_at_a_time_with_words("note", "What should change"),
     ),
     Step(
         name="mark_incomplete",
@@ -104,11 +109,7 @@ EMPLOYER_STEPS = step_table(
         done="Marked not completed: {names}.",
         allowed_from=Application.IN_PROGRESS,
         intro="The engagement ends without the deliverables. This cannot be undone.",
-        text_kwarg="reason",
-        text_label="Why the work was not completed",
-        text_required=True,
-        text_help=SENT_AND_KEPT,
-        bulk=False,
+        **one_at_a_time_with_words("reason", "Why the work was not completed"),
     ),
 )
 
