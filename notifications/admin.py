@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 
-from microintern.changelists import BoundedDateHierarchyMixin
+from backoffice.changelists import BoundedDateHierarchyMixin
+from backoffice.readonly import ReadOnlyAdminMixin
 from notifications.delivery import STALE_SENDING_AFTER
 from notifications.models import Notification
 
@@ -38,7 +39,9 @@ class ProblemFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.ModelAdmin):
+    """The outbox is a record: rows are written by the apps and changed only by delivery."""
+
     list_display = [
         "created_at",
         "kind",
@@ -93,16 +96,6 @@ class NotificationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     @admin.display(description="Last error")
     def short_error(self, notification: Notification) -> str:
         return truncatechars(notification.last_error, 80)
-
-    # The outbox is a record: rows are written by the apps and changed only by delivery.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("notifications.retry_notification")

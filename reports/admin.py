@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
-from microintern.changelists import BoundedDateHierarchyMixin
+from backoffice.changelists import BoundedDateHierarchyMixin
+from backoffice.readonly import ReadOnlyAdminMixin
 from reports.models import Export
 
 
 @admin.register(Export)
-class ExportAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
+class ExportAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.ModelAdmin):
     """Read-only: the log is written by the exports themselves, never by hand."""
 
     list_display = [
@@ -48,12 +48,3 @@ class ExportAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     @admin.display(description="Period and industry")
     def period_label(self, export: Export) -> str:
         return export.period_label
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from applications import admin as applications_admin
+from applications.admin import common as applications_admin
 from applications.models import Application, ApplicationEvent, Feedback
 from notifications.models import Notification
 from tests.factories import (

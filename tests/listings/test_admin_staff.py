@@ -82,6 +82,16 @@ def test_queue_is_riskiest_first_then_oldest(login, staff):
     assert "Already published" not in content
 
 
+def test_queue_lists_what_awaiting_moderation_lists_in_the_same_order(login, staff):
+    now = timezone.now()
+    for days, risk in [(4, 10), (2, 80), (6, 10), (1, 0), (3, 80)]:
+        ListingFactory(submitted=True, risk_score=risk, submitted_at=now - timedelta(days=days))
+    ListingFactory(published=True)
+
+    response = login(staff).get(QUEUE)
+    assert list(response.context["cl"].result_list) == list(Listing.objects.awaiting_moderation())
+
+
 def test_all_statuses_are_one_click_away(login, staff):
     ListingFactory(published=True, title="Already published")
     response = login(staff).get(CHANGELIST + "?status=all")

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.sites import employer_site
+from backoffice.changelists import BoundedDateChangeList
 from listings.models import Listing
-from microintern.changelists import BoundedDateChangeList
 from microintern.middleware import has_unreadable_input
 from tests.factories import ApplicationFactory, IndustryFactory, ListingFactory
 

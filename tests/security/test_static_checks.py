@@ -16,7 +16,15 @@ from tests.security.matrix import ROLES, fetch, routed_rows
 from tests.security.test_permission_matrix import SEEN
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-APPS = ["accounts", "listings", "applications", "notifications", "microintern", "reports"]
+APPS = [
+    "backoffice",
+    "accounts",
+    "listings",
+    "applications",
+    "notifications",
+    "microintern",
+    "reports",
+]
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),

@@ -1,9 +1,4 @@
-"""Applicants at /employer/ (review, decide, complete, feedback) and applications at /staff/.
-
-Every decision goes through the Application's transition methods and Feedback.give; the
-admin only collects who decided and the words that go with it, and reports what was done
-or refused, naming the student.
-"""
+"""Applicants in the employer site (/employer/): read, decide, confirm the work, give feedback."""
 
 from __future__ import annotations
 
@@ -13,164 +8,110 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from accounts.admin_history import EmployerHistoryMixin, HistoryInline
-from accounts.admin_steps import AdminStepsMixin, Step
 from accounts.sites import OrganizationScopedAdmin, employer_site
+from applications.admin.common import (
+    DECISION_DATES,
+    EMPTY,
+    ApplicationEventInline,
+    Status,
+    paragraphs,
+    resume_link,
+    skills_match_text,
+    web_link,
+    work_links_html,
+)
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
 from applications.models import Application, ApplicationEvent, Feedback
+from backoffice.history import EmployerHistoryMixin
+from backoffice.readonly import ReadOnlyAdminMixin
+from backoffice.steps import AdminStepsMixin, Step, step_action, step_table
 from listings.models import Listing
-from microintern.changelists import BoundedDateHierarchyMixin
-
-Status = Application.Status
-
-EMPTY = "—"
-
-
-def paragraphs(text: str) -> str:
-    """Someone's text with its line breaks kept, escaped for HTML."""
-    return linebreaksbr(text, autoescape=True) if text else EMPTY
-
-
-def web_link(url: str, text: str = "") -> str:
-    """A link to an http(s) address someone typed; anything else stays plain text."""
-    if not url.lower().startswith(("https://", "http://")):
-        return url
-    return format_html('<a href="{}" rel="noopener noreferrer nofollow">{}</a>', url, text or url)
-
-
-#: Where the résumé download view (which checks who may read the file) may be named.
-RESUME_URL_NAMES = ("applications:application_resume", "documents:application_resume")
-
-
-def resume_link(application: Application) -> str:
-    """A link to download the application's résumé through the view that checks access."""
-    if not application.resume:
-        return "No résumé attached."
-    for name in RESUME_URL_NAMES:
-        try:
-            url = reverse(name, kwargs={"pk": application.pk})
-        except NoReverseMatch:
-            continue
-        return format_html('<a href="{}">Download the résumé (PDF)</a>', url)
-    return "Résumé on file"
-
-
-# --- Skills match, counted in the list's own query (see ApplicationQuerySet) --------------
-
-
-def skills_match_text(application: Application) -> str:
-    wanted = getattr(application, "skills_wanted", None)
-    if not wanted:
-        return "No skills listed"
-    return f"{application.skills_matched} of {wanted} skills"
-
 
 # --- Decisions with their words -------------------------------------------------------------
 
 
-EMPLOYER_STEPS = {
-    step.name: step
-    for step in [
-        Step(
-            name="shortlist",
-            method="shortlist",
-            title="Shortlist",
-            button="Shortlist",
-            done="Shortlisted {names}.",
-            allowed_from=frozenset({Status.SUBMITTED, Status.VIEWED}),
-            intro="The students are told they are on the shortlist.",
-        ),
-        Step(
-            name="offer",
-            method="offer",
-            title="Make an offer",
-            button="Send the offer",
-            done="Offer sent to {names}.",
-            allowed_from=frozenset(Application.PRE_OFFER),
-            intro=(
-                "Each student is told and can accept or decline; an offer that is not answered "
-                "in time expires. Offers out and accepted students together never exceed the "
-                "listing's openings."
-            ),
-            text_kwarg="message",
-            text_label="Message to the student",
-            text_help="Optional. Sent with the offer: for example, how and when you would start.",
-        ),
-        Step(
-            name="not_select",
-            method="not_select",
-            title="Not selected",
-            button="Mark not selected",
-            done="Marked not selected: {names}. Each student is told.",
-            allowed_from=frozenset(Application.PRE_OFFER),
-            intro="Each student is told that they were not selected, with your message if you write one.",
-            text_kwarg="message",
-            text_label="Message to the students",
-            text_help="Optional. Sent to each student with the news.",
-        ),
-        Step(
-            name="complete",
-            method="complete",
-            title="Mark work complete",
-            button="Mark complete",
-            done="Work marked complete for {names}; feedback is open.",
-            allowed_from=frozenset({Status.WORK_SUBMITTED}),
-            intro="You confirm the deliverables. The engagement ends and feedback opens on both sides.",
-        ),
-        Step(
-            name="request_revision",
-            method="request_revision",
-            title="Request a revision",
-            button="Send back for revision",
-            done="Revision requested from {names}.",
-            allowed_from=frozenset({Status.WORK_SUBMITTED}),
-            intro="The student sees your note, revises the work and submits it again.",
-            text_kwarg="note",
-            text_label="What should change",
-            text_required=True,
-            text_help="Sent to the student and kept in the application's history.",
-            bulk=False,
-        ),
-        Step(
-            name="mark_incomplete",
-            method="mark_incomplete",
-            title="Mark incomplete",
-            button="Mark not completed",
-            done="Marked not completed: {names}.",
-            allowed_from=frozenset(Application.IN_PROGRESS),
-            intro="The engagement ends without the deliverables. This cannot be undone.",
-            text_kwarg="reason",
-            text_label="Why the work was not completed",
-            text_required=True,
-            text_help="Sent to the student and kept in the application's history.",
-            bulk=False,
-        ),
-    ]
-}
+#: Deciding on applicants takes membership of the organization (has_review_permission).
+REVIEW = ["review"]
 
 
-# --- Event history, read-only ----------------------------------------------------------------
+def one_at_a_time_with_words(text_kwarg: str, text_label: str) -> dict:
+    """A decision taken on one applicant at a time, with words the student must be given."""
+    return {
+        "text_kwarg": text_kwarg,
+        "text_label": text_label,
+        "text_required": True,
+        "text_help": "Sent to the student and kept in the application's history.",
+        "bulk": False,
+    }
 
 
-class ApplicationEventInline(HistoryInline):
-    """An application's history: who moved it from which state to which, with their words."""
-
-    model = ApplicationEvent
-    status_choices = Status
-    template = "admin/applications/application/events_inline.html"
-    fields = ["created_at", "actor_name", "from_label", "to_label", "note"]
-    readonly_fields = fields
-    ordering = ["created_at", "pk"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("application")
+EMPLOYER_STEPS = step_table(
+    Step(
+        name="shortlist",
+        title="Shortlist",
+        done="Shortlisted {names}.",
+        allowed_from={Status.SUBMITTED, Status.VIEWED},
+        intro="The students are told they are on the shortlist.",
+    ),
+    Step(
+        name="offer",
+        title="Make an offer",
+        button="Send the offer",
+        done="Offer sent to {names}.",
+        allowed_from=Application.PRE_OFFER,
+        intro=(
+            "Each student is told and can accept or decline; an offer that is not answered "
+            "in time expires. Offers out and accepted students together never exceed the "
+            "listing's openings."
+        ),
+        text_kwarg="message",
+        text_label="Message to the student",
+        text_help="Optional. Sent with the offer: for example, how and when you would start.",
+    ),
+    Step(
+        name="not_select",
+        title="Not selected",
+        button="Mark not selected",
+        done="Marked not selected: {names}. Each student is told.",
+        allowed_from=Application.PRE_OFFER,
+        intro="Each student is told that they were not selected, with your message if you write one.",
+        text_kwarg="message",
+        text_label="Message to the students",
+        text_help="Optional. Sent to each student with the news.",
+    ),
+    Step(
+        name="complete",
+        title="Mark work complete",
+        button="Mark complete",
+        done="Work marked complete for {names}; feedback is open.",
+        allowed_from={Status.WORK_SUBMITTED},
+        intro="You confirm the deliverables. The engagement ends and feedback opens on both sides.",
+    ),
+    Step(
+        name="request_revision",
+        title="Request a revision",
+        button="Send back for revision",
+        done="Revision requested from {names}.",
+        allowed_from={Status.WORK_SUBMITTED},
+        intro="The student sees your note, revises the work and submits it again.",
+        **one_at_a_time_with_words("note", "What should change"),
+    ),
+    Step(
+        name="mark_incomplete",
+        title="Mark incomplete",
+        button="Mark not completed",
+        done="Marked not completed: {names}.",
+        allowed_from=Application.IN_PROGRESS,
+        intro="The engagement ends without the deliverables. This cannot be undone.",
+        **one_at_a_time_with_words("reason", "Why the work was not completed"),
+    ),
+)
 
 
 class EmployerApplicationEventInline(EmployerHistoryMixin, ApplicationEventInline):
@@ -182,9 +123,6 @@ class EmployerApplicationEventInline(EmployerHistoryMixin, ApplicationEventInlin
         if actor is not None and actor.pk == event.application.student_id:
             return f"{actor.display_name} (student)"
         return super().actor_name(event)
-
-
-# --- Employer site (/employer/) --------------------------------------------------------------
 
 
 class OwnListingFilter(admin.SimpleListFilter):
@@ -214,8 +152,11 @@ class OwnListingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application, site=employer_site)
-class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
-    """The organization's applicants: read what they sent, decide, confirm the work, give feedback."""
+class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, OrganizationScopedAdmin):
+    """The organization's applicants: read what they sent, decide, confirm the work, give feedback.
+
+    Applications are the students' words: employers read them and decide through actions.
+    """
 
     organization_field = "listing__organization"
     change_form_template = "admin/applications/application/employer_change_form.html"
@@ -271,15 +212,7 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
         (
             "Dates",
             {
-                "fields": [
-                    "viewed_at",
-                    "decided_at",
-                    "offered_at",
-                    "offer_expires_at",
-                    "accepted_at",
-                    "work_submitted_at",
-                    "completed_at",
-                ],
+                "fields": DECISION_DATES,
                 "classes": ["collapse"],
             },
         ),
@@ -290,22 +223,10 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
         return super().get_queryset(request).with_skills_match()
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/feedback/",
-                self.admin_site.admin_view(self.feedback_view),
-                name="{}_{}_feedback".format(*info),
-            ),
+            self.own_path("<path:object_id>/feedback/", self.feedback_view, "feedback"),
             *super().get_urls(),
         ]
-
-    # Applications are the students' words: employers read them and decide through actions.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         """Membership in the organization lets a person decide on its applicants."""
@@ -432,29 +353,20 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
     def step_object_details(self, application: Application) -> str:
         return f"{application.listing.title}, {application.get_status_display().lower()}"
 
-    @admin.action(description="Shortlist selected applicants", permissions=["review"])
-    def shortlist(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "shortlist")
-
-    @admin.action(description="Make an offer to selected applicants…", permissions=["review"])
-    def offer(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "offer")
-
-    @admin.action(description="Mark selected applicants not selected…", permissions=["review"])
-    def not_select(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "not_select")
-
-    @admin.action(description="Mark work complete for selected applicants", permissions=["review"])
-    def complete(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "complete")
-
-    @admin.action(description="Request a revision of the work…", permissions=["review"])
-    def request_revision(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "request_revision")
-
-    @admin.action(description="Mark the work incomplete…", permissions=["review"])
-    def mark_incomplete(self, request: HttpRequest, queryset: QuerySet):
-        return self.run_step(request, queryset, "mark_incomplete")
+    shortlist = step_action("shortlist", "Shortlist selected applicants", permissions=REVIEW)
+    offer = step_action("offer", "Make an offer to selected applicants…", permissions=REVIEW)
+    not_select = step_action(
+        "not_select", "Mark selected applicants not selected…", permissions=REVIEW
+    )
+    complete = step_action(
+        "complete", "Mark work complete for selected applicants", permissions=REVIEW
+    )
+    request_revision = step_action(
+        "request_revision", "Request a revision of the work…", permissions=REVIEW
+    )
+    mark_incomplete = step_action(
+        "mark_incomplete", "Mark the work incomplete…", permissions=REVIEW
+    )
 
     # Display ------------------------------------------------------------------------------------
 
@@ -577,144 +489,3 @@ class EmployerApplicationAdmin(AdminStepsMixin, OrganizationScopedAdmin):
     @admin.display(description="your last message to the student")
     def employer_message_text(self, obj: Application) -> str:
         return paragraphs(obj.employer_message)
-
-
-def work_links_html(application: Application) -> str:
-    links = [str(link) for link in application.work_links or []]
-    if not links:
-        return EMPTY
-    return format_html(
-        "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((web_link(u),) for u in links))
-    )
-
-
-# --- Career-center staff site (/staff/) ------------------------------------------------------
-
-
-@admin.register(Application)
-class ApplicationAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
-    """Every application, read-only: staff follow engagements; decisions are the employers'."""
-
-    # The application's own page is the student's.
-    view_on_site = False
-    list_display = [
-        "student",
-        "listing",
-        "organization",
-        "status",
-        "created_at",
-        "decided_at",
-        "completed_at",
-    ]
-    list_filter = ["status"]
-    list_select_related = ["student", "listing__organization"]
-    search_fields = [
-        "student__email",
-        "student__first_name",
-        "student__last_name",
-        "listing__title",
-        "listing__organization__name",
-    ]
-    date_hierarchy = "created_at"
-    inlines = [ApplicationEventInline]
-    fieldsets = [
-        (None, {"fields": ["student", "listing_link", "organization", "status"]}),
-        (
-            "What the student sent",
-            {"fields": ["pitch_text", "availability_confirmed", "resume_file"]},
-        ),
-        ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
-        (
-            "Dates",
-            {
-                "fields": [
-                    "created_at",
-                    "viewed_at",
-                    "decided_at",
-                    "offered_at",
-                    "offer_expires_at",
-                    "accepted_at",
-                    "work_submitted_at",
-                    "completed_at",
-                ]
-            },
-        ),
-    ]
-    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    @admin.display(description="organization", ordering="listing__organization__name")
-    def organization(self, obj: Application) -> str:
-        return str(obj.listing.organization)
-
-    @admin.display(description="listing")
-    def listing_link(self, obj: Application) -> str:
-        url = reverse("admin:listings_listing_change", args=[obj.listing_id])
-        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
-
-    @admin.display(description="pitch")
-    def pitch_text(self, obj: Application) -> str:
-        return paragraphs(obj.pitch)
-
-    @admin.display(description="résumé")
-    def resume_file(self, obj: Application) -> str:
-        return resume_link(obj)
-
-    @admin.display(description="work links")
-    def work_links_list(self, obj: Application) -> str:
-        return work_links_html(obj)
-
-
-@admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
-    """Both sides' feedback, read-only: staff see every rating, students' included."""
-
-    list_display = [
-        "application",
-        "organization",
-        "author_role",
-        "rating",
-        "public",
-        "created_at",
-    ]
-    list_filter = ["author_role", "rating", "public"]
-    list_select_related = ["application__student", "application__listing__organization"]
-    search_fields = [
-        "application__student__email",
-        "application__listing__title",
-        "application__listing__organization__name",
-        "comment",
-    ]
-    fields = [
-        "application",
-        "organization",
-        "author_role",
-        "author",
-        "rating",
-        "comment",
-        "public",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    @admin.display(description="organization", ordering="application__listing__organization__name")
-    def organization(self, obj: Feedback) -> str:
-        return str(obj.application.listing.organization)

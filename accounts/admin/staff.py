@@ -1,24 +1,22 @@
+"""Accounts in the career center's site (/staff/): users, organizations, memberships, profiles."""
+
+from __future__ import annotations
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.adapters import send_password_reset_link
-from accounts.admin_history import EmployerHistoryMixin, HistoryInline, ReadOnlyInline
-from accounts.models import (
-    Membership,
-    MembershipEvent,
-    Organization,
-    OrganizationEvent,
-    StudentProfile,
-    User,
-)
-from accounts.sites import OrganizationScopedAdmin, employer_site
+from accounts.admin.common import URL_FIELDS_ASSUME_HTTPS, MembershipEventInline
+from accounts.models import Membership, Organization, OrganizationEvent, StudentProfile, User
+from backoffice.history import HistoryInline, ReadOnlyInline
+from backoffice.steps import run_transition
 
 
 class StaffUserCreationForm(forms.ModelForm):
@@ -34,25 +32,6 @@ class StaffUserCreationForm(forms.ModelForm):
         if commit:
             user.save()
         return user
-
-
-def run_transition(modeladmin, request, queryset, method: str, done: str) -> None:
-    """Call `method(by=request.user)` on each selected row and report what happened."""
-    succeeded, refused = 0, []
-    for obj in queryset:
-        try:
-            getattr(obj, method)(by=request.user)
-        except ValidationError as error:
-            refused.append(" ".join(error.messages))
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
-    for reason in refused:
-        modeladmin.message_user(request, reason, messages.WARNING)
-
-
-# --- Career-center staff site (/staff/) ---------------------------------------------
 
 
 @admin.register(User)
@@ -177,21 +156,6 @@ class MembershipInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class MembershipEventInline(HistoryInline):
-    """A membership's history: who asked, who let them in or took them out, and when."""
-
-    model = MembershipEvent
-    fk_name = "membership"
-    status_choices = Membership.Status
-    fields = ["created_at", "actor_name", "from_label", "to_label", "role", "note"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-pk"]
-
-
-# Websites typed without a scheme are https (Django 6's default, chosen now).
-URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
-
-
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
@@ -283,100 +247,3 @@ class StudentProfileAdmin(admin.ModelAdmin):
             return "No résumé uploaded."
         url = reverse("documents:profile_resume", kwargs={"pk": profile.pk})
         return format_html('<a href="{}">Download the résumé (PDF)</a>', url)
-
-
-# --- Employer site (/employer/) -------------------------------------------------------
-
-
-@admin.register(Organization, site=employer_site)
-class EmployerOrganizationAdmin(OrganizationScopedAdmin):
-    """Owners edit their organization's public profile; members read it; staff verify it."""
-
-    organization_field = ""
-    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    list_display = ["name", "verification", "website"]
-    fields = ["name", "website", "description", "logo", "verification"]
-    readonly_fields = ["verification"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        """Only owners change the organization's details; members see them read-only."""
-        if not self.admin_site.has_permission(request):
-            return False
-        if obj is None:
-            return True
-        return obj.can_edit_details(request.user)
-
-    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is not None and obj.is_verified and "name" in form.base_fields:
-            notice = (
-                "Changing the name or the website sends your organization back to the "
-                "career center for verification: until they verify it again, it shows no "
-                "verified badge and new listings wait."
-            )
-            for field in Organization.IDENTITY_FIELDS:
-                form.base_fields[field].help_text = notice
-        return form
-
-    def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
-        if obj.save_details(by=request.user):
-            self.message_user(
-                request,
-                f"{obj.name} has a new name or website, so it is pending verification again. "
-                "The career center has been told and will check it again.",
-                messages.WARNING,
-            )
-
-
-class EmployerMembershipEventInline(EmployerHistoryMixin, MembershipEventInline):
-    """A membership's history, as its organization sees it."""
-
-
-@admin.register(Membership, site=employer_site)
-class EmployerMembershipAdmin(OrganizationScopedAdmin):
-    """Owners let colleagues who asked to join in, or take people out."""
-
-    list_display = ["user", "organization", "role", "status", "created_at"]
-    list_filter = ["status"]
-    fields = ["user", "organization", "role", "status", "created_at"]
-    readonly_fields = fields
-    actions = ["approve", "remove"]
-    list_select_related = ["user", "organization"]
-    inlines = [EmployerMembershipEventInline]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # A request shows once its sender confirmed their address.
-        return super().get_queryset(request).visible_to_owners()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest):
-        actions = super().get_actions(request)
-        owned = Membership.objects.active().filter(user=request.user, role=Membership.Role.OWNER)
-        if not owned.exists():
-            actions.pop("approve", None)
-            actions.pop("remove", None)
-        return actions
-
-    def _owned(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        owned_orgs = Membership.objects.active().filter(
-            user=request.user, role=Membership.Role.OWNER
-        )
-        return queryset.filter(organization__in=owned_orgs.values("organization"))
-
-    @admin.action(description="Let selected people join")
-    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        run_transition(self, request, self._owned(request, queryset), "approve", "member(s) added")
-
-    @admin.action(description="Remove selected people (or decline their request)")
-    def remove(self, request: HttpRequest, queryset: QuerySet) -> None:
-        run_transition(
-            self, request, self._owned(request, queryset), "remove", "membership(s) removed"
-        )

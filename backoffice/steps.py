@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,13 +31,16 @@ class Step:
     """One transition offered in an admin, and what its confirmation page asks for."""
 
     name: str
-    #: The model method to call; it takes `by=` and the words asked for below.
-    method: str
     title: str
-    button: str
     #: The success message: {count} becomes "2 listings", {names} the names of what changed.
     done: str
+    #: The statuses the step is offered from (the model method checks them again).
     allowed_from: frozenset[str]
+    #: The model method to call ("" calls the one named like the step); it takes `by=`
+    #: and the words asked for below.
+    method: str = ""
+    #: The confirmation button ("" reads like the title).
+    button: str = ""
     intro: str = ""
     #: The keyword the model method takes the typed text as ("" asks for no text).
     text_kwarg: str = ""
@@ -50,10 +53,30 @@ class Step:
     #: Whether several objects can be changed at once.
     bulk: bool = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed_from", frozenset(self.allowed_from))
+        object.__setattr__(self, "method", self.method or self.name)
+        object.__setattr__(self, "button", self.button or self.title)
+
     @property
     def asks_for_words(self) -> bool:
         """Whether the step needs a confirmation form (else a POST applies it at once)."""
         return bool(self.text_kwarg or self.reason)
+
+
+def step_table(*steps: Step) -> dict[str, Step]:
+    """Steps by name, in the order they are offered."""
+    return {step.name: step for step in steps}
+
+
+def step_action(step_name: str, description: str, *, permissions: list[str] | None = None):
+    """An admin action that opens the confirmation page of one step on the selected objects."""
+
+    @admin.action(description=description, permissions=permissions)
+    def action(modeladmin: AdminStepsMixin, request: HttpRequest, queryset: models.QuerySet):
+        return modeladmin.run_step(request, queryset, step_name)
+
+    return action
 
 
 class AdminStepsMixin:
@@ -99,15 +122,16 @@ class AdminStepsMixin:
     # URLs and links ---------------------------------------------------------------------
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/do/<str:step_name>/",
-                self.admin_site.admin_view(self.step_view),
-                name="{}_{}_step".format(*info),
-            ),
+            self.own_path("<path:object_id>/do/<str:step_name>/", self.step_view, "step"),
             *super().get_urls(),
         ]
+
+    def own_path(self, route: str, view, name: str):
+        """A view of this model admin's own, behind the site's login, named as Django names
+        the admin's views (`<app>_<model>_<name>`, reversed by `admin_url`)."""
+        info = self.opts.app_label, self.opts.model_name
+        return path(route, self.admin_site.admin_view(view), name="{}_{}_{}".format(*info, name))
 
     def admin_url(self, name: str, *args) -> str:
         """The address of one of this model admin's own views (change, step, ...)."""
@@ -244,3 +268,19 @@ class AdminStepsMixin:
             self.message_user(
                 request, f"No {opts.verbose_name_plural} were changed.", messages.WARNING
             )
+
+
+def run_transition(modeladmin, request, queryset, method: str, done: str) -> None:
+    """Call `method(by=request.user)` on each selected row and report what happened."""
+    succeeded, refused = 0, []
+    for obj in queryset:
+        try:
+            getattr(obj, method)(by=request.user)
+        except ValidationError as error:
+            refused.append(" ".join(error.messages))
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+    for reason in refused:
+        modeladmin.message_user(request, reason, messages.WARNING)

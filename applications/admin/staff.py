@@ -1,0 +1,118 @@
+"""Applications in the staff site (/staff/): every application and all feedback, read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from applications.admin.common import (
+    DECISION_DATES,
+    ApplicationEventInline,
+    paragraphs,
+    resume_link,
+    work_links_html,
+)
+from applications.models import Application, Feedback
+from backoffice.changelists import BoundedDateHierarchyMixin
+from backoffice.readonly import ReadOnlyAdminMixin
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.ModelAdmin):
+    """Every application, read-only: staff follow engagements; decisions are the employers'."""
+
+    # The application's own page is the student's.
+    view_on_site = False
+    list_display = [
+        "student",
+        "listing",
+        "organization",
+        "status",
+        "created_at",
+        "decided_at",
+        "completed_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["student", "listing__organization"]
+    search_fields = [
+        "student__email",
+        "student__first_name",
+        "student__last_name",
+        "listing__title",
+        "listing__organization__name",
+    ]
+    date_hierarchy = "created_at"
+    inlines = [ApplicationEventInline]
+    fieldsets = [
+        (None, {"fields": ["student", "listing_link", "organization", "status"]}),
+        (
+            "What the student sent",
+            {"fields": ["pitch_text", "availability_confirmed", "resume_file"]},
+        ),
+        ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
+        (
+            "Dates",
+            {"fields": ["created_at", *DECISION_DATES]},
+        ),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    @admin.display(description="organization", ordering="listing__organization__name")
+    def organization(self, obj: Application) -> str:
+        return str(obj.listing.organization)
+
+    @admin.display(description="listing")
+    def listing_link(self, obj: Application) -> str:
+        url = reverse("admin:listings_listing_change", args=[obj.listing_id])
+        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
+
+    @admin.display(description="pitch")
+    def pitch_text(self, obj: Application) -> str:
+        return paragraphs(obj.pitch)
+
+    @admin.display(description="résumé")
+    def resume_file(self, obj: Application) -> str:
+        return resume_link(obj)
+
+    @admin.display(description="work links")
+    def work_links_list(self, obj: Application) -> str:
+        return work_links_html(obj)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Both sides' feedback, read-only: staff see every rating, students' included."""
+
+    list_display = [
+        "application",
+        "organization",
+        "author_role",
+        "rating",
+        "public",
+        "created_at",
+    ]
+    list_filter = ["author_role", "rating", "public"]
+    list_select_related = ["application__student", "application__listing__organization"]
+    search_fields = [
+        "application__student__email",
+        "application__listing__title",
+        "application__listing__organization__name",
+        "comment",
+    ]
+    fields = [
+        "application",
+        "organization",
+        "author_role",
+        "author",
+        "rating",
+        "comment",
+        "public",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="organization", ordering="application__listing__organization__name")
+    def organization(self, obj: Feedback) -> str:
+        return str(obj.application.listing.organization)

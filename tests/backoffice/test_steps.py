@@ -1,0 +1,96 @@
+"""The shared admin pieces: a step declared once, its action, and the read-only admins."""
+
+import pytest
+from django.contrib import admin
+
+from accounts.sites import employer_site
+from applications.admin import EMPLOYER_STEPS as APPLICANT_STEPS
+from applications.admin import ApplicationAdmin, EmployerApplicationAdmin
+from backoffice.steps import Step, step_action
+from listings.admin import EMPLOYER_STEPS, STAFF_STEPS, ListingAdmin
+from listings.models import Listing
+from notifications.admin import NotificationAdmin
+from reports.admin import ExportAdmin
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_step_calls_the_method_named_like_it_and_reads_its_title_on_the_button():
+    step = Step(name="reinstate", title="Reinstate", done="{count}.", allowed_from={"suspended"})
+    assert step.method == "reinstate"
+    assert step.button == "Reinstate"
+    assert step.allowed_from == frozenset({"suspended"})
+
+
+def test_a_step_keeps_a_method_and_button_of_its_own():
+    step = Step(
+        name="close",
+        title="Close early",
+        done="{count}.",
+        allowed_from=["published"],
+        method="close",
+        button="Close to new applications",
+    )
+    assert step.button == "Close to new applications"
+    assert isinstance(step.allowed_from, frozenset)
+
+
+@pytest.mark.parametrize(
+    ("steps", "name", "button", "allowed_from"),
+    [
+        (STAFF_STEPS, "approve", "Approve and publish", {Listing.Status.SUBMITTED}),
+        (STAFF_STEPS, "remove", "Remove for good", {Listing.Status.SUSPENDED}),
+        (EMPLOYER_STEPS, "cancel", "Cancel the project", set(Listing.OPEN_STATES)),
+        (APPLICANT_STEPS, "shortlist", "Shortlist", {"submitted", "viewed"}),
+    ],
+)
+def test_declared_steps_read_as_before(steps, name, button, allowed_from):
+    step = steps[name]
+    assert (step.method, step.button, step.allowed_from) == (name, button, allowed_from)
+
+
+def test_reason_steps_of_listings_require_the_reason():
+    reasons = {name for name, step in STAFF_STEPS.items() if step.reason}
+    assert reasons == {"request_changes", "reject", "suspend", "remove"}
+    assert all(STAFF_STEPS[name].reason_required for name in reasons)
+
+
+def test_step_action_opens_its_step_with_the_permissions_asked_for():
+    action = step_action("approve", "Approve selected…", permissions=["change"])
+    assert action.short_description == "Approve selected…"
+    assert action.allowed_permissions == ["change"]
+    assert not hasattr(step_action("close", "Close…"), "allowed_permissions")
+
+
+def registered(site, admin_class):
+    """The instance of an admin class a site registered."""
+    return next(a for a in site._registry.values() if isinstance(a, admin_class))
+
+
+@pytest.mark.parametrize("admin_class", [ApplicationAdmin, NotificationAdmin, ExportAdmin])
+def test_records_are_read_only_for_everyone(rf, admin_class, staff):
+    request = rf.get("/")
+    request.user = staff
+    records = registered(admin.site, admin_class)
+    assert not records.has_add_permission(request)
+    assert not records.has_change_permission(request)
+    assert not records.has_delete_permission(request)
+
+
+def test_moderation_lists_keep_the_change_permission_their_actions_need(rf, staff):
+    request = rf.get("/")
+    request.user = staff
+    listings = registered(admin.site, ListingAdmin)
+    assert listings.has_change_permission(request)
+    assert not listings.has_change_permission(request, obj=Listing())
+    assert not listings.has_add_permission(request)
+    assert not listings.has_delete_permission(request)
+
+
+def test_employers_read_applications_and_decide_through_steps(rf, employer):
+    request = rf.get("/")
+    request.user = employer
+    applicants = registered(employer_site, EmployerApplicationAdmin)
+    assert not applicants.has_change_permission(request)
+    assert not applicants.has_delete_permission(request)
+    assert applicants.has_step_permission(request)
