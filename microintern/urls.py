@@ -28,7 +28,7 @@ urlpatterns = [
     ),
     path("", include("applications.urls")),
     # Before listings.urls, whose listing pattern would take "searches" for a slug.
-    path("listings/searches/", include("listings.search_urls")),
+    path("listings/searches/", include("searches.urls")),
     path("", include("listings.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from listings.models import SavedSearch
 from notifications.models import Category
 from notifications.reminders import Reminder, register
+from searches.models import SavedSearch
 
 ALERT_KIND = "listings.saved_search_alert"
 PAUSED_KIND = "listings.saved_search_paused"
@@ -46,7 +46,7 @@ def saved_search_alerts() -> Iterator[Reminder]:
             kind=PAUSED_KIND,
             category=Category.ALERTS,
             dedupe_key=f"{PAUSED_KIND}:{person.pk}:{now.date().isoformat()}",
-            template="listings/email/alert_paused",
+            template="searches/email/alert_paused",
             context={
                 "person": person,
                 "searches": [search.description for search in searches],
@@ -70,7 +70,7 @@ def saved_search_alerts() -> Iterator[Reminder]:
             kind=ALERT_KIND,
             category=Category.ALERTS,
             dedupe_key=f"{ALERT_KIND}:{search.pk}:{search.period_key(now)}",
-            template="listings/email/alert",
+            template="searches/email/alert",
             context={
                 "person": person,
                 "search": search,

@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.urls import reverse
 
-from listings.alerts import ALERT_KIND, PAUSED_KIND
-from listings.models import SavedSearch
 from notifications.delivery import deliver_due
 from notifications.models import Category, Notification, NotificationPreference
 from notifications.reminders import registered, run_rule
+from searches.models import SavedSearch
+from searches.reminders import ALERT_KIND, PAUSED_KIND
 from tests.factories import (
     ApplicationFactory,
     IndustryFactory,

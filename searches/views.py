@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
@@ -16,25 +15,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
-from listings.models import SavedSearch
-
-
-class SavedSearchForm(forms.Form):
-    """The “Save this search” form: the browse page's query string and how often to email."""
-
-    query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
-    frequency = forms.ChoiceField(
-        label="Email me new matches",
-        choices=SavedSearch.Frequency.choices,
-        initial=SavedSearch.Frequency.DAILY,
-        widget=forms.RadioSelect,
-    )
-
-
-class FrequencyForm(forms.Form):
-    """Changing how often one saved search is emailed."""
-
-    frequency = forms.ChoiceField(choices=SavedSearch.Frequency.choices)
+from searches.forms import FrequencyForm, SavedSearchForm
+from searches.models import SavedSearch
 
 
 class StudentsOnlyMixin(LoginRequiredMixin):
@@ -50,7 +32,7 @@ class StudentsOnlyMixin(LoginRequiredMixin):
 class SavedSearchListView(StudentsOnlyMixin, ListView):
     """The student's saved searches; opening this page keeps their alerts coming."""
 
-    template_name = "listings/saved_search_list.html"
+    template_name = "searches/saved_search_list.html"
     context_object_name = "saved_searches"
 
     def get_queryset(self):
@@ -110,7 +92,7 @@ class SavedSearchCreateView(View):
 class SavedSearchFormView(TemplateView):
     """The “Save this search” box alone, for the browse page to refresh after filtering."""
 
-    template_name = "listings/saved_search_form.html"
+    template_name = "searches/saved_search_form.html"
 
 
 class SavedSearchUpdateView(StudentsOnlyMixin, View):
@@ -154,7 +136,7 @@ class KeepAliveView(View):
     keep alerts going that the student can stop from any alert email.
     """
 
-    template_name = "listings/saved_search_keep_alive.html"
+    template_name = "searches/saved_search_keep_alive.html"
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
