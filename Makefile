@@ -116,10 +116,10 @@ test: db lock-check ## Run every check: lock, lint, format, migrations, deploy c
 	$(MAKE) --no-print-directory security
 	$(PY) -m pytest
 
-# The directory faults/ holds the scenarios, so the target must never count as up to date.
-.PHONY: faults
+# Named like folders under ops/, so the targets must never count as up to date.
+.PHONY: faults bench
 faults: install ## Break Redis, PostgreSQL, a worker, beat and SMTP on purpose; count what is lost
-	$(PY) -m faults
+	$(PY) -m ops.faults
 
 e2e: db ## Run the browser journeys only (pytest -m e2e)
 	$(PY) -m pytest -m e2e
@@ -146,8 +146,8 @@ worker: install ## Run a Celery worker in the foreground
 beat: install ## Run the Celery beat scheduler in the foreground
 	$(BIN)/celery -A microintern beat -l info --schedule celerybeat-schedule
 
-bench: install ## Measure the pages at 10 000 and 100 000 listings (under 15 min; bench/results/)
-	$(PY) -m bench
+bench: install ## Measure the pages at 10 000 and 100 000 listings (under 15 min; ops/bench/results/)
+	$(PY) -m ops.bench
 
 clean: ## Remove caches, collected static files and the beat schedule (keeps .venv)
 	rm -rf staticfiles .pytest_cache .ruff_cache test-results build

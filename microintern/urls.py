@@ -44,7 +44,7 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_FLOOR:
-    # The page `make bench` measures every other page against (see bench/).
+    # The page `make bench` measures every other page against (see ops/bench/).
     urlpatterns.append(path("bench/floor/", bench_views.floor, name="bench-floor"))
 
 handler403 = "microintern.views.permission_denied"

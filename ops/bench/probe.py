@@ -1,4 +1,4 @@
-"""In-process facts about one seeded database: `python -m bench.probe [--explain DIR]`.
+"""In-process facts about one seeded database: `python -m ops.bench.probe [--explain DIR]`.
 
 Prints one JSON object: the URL of every benchmarked endpoint, the session cookies the
 logged-in ones need, the SQL queries each page runs (counted with Django's test client,
@@ -21,8 +21,8 @@ LOGINS = {"A1": "dashboard", "R1": "staff"}
 def endpoints() -> dict[str, str]:
     from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-    from bench.seed import COMMON_TERM, RARE_TERM
     from listings.models import Listing
+    from ops.bench.seed import COMMON_TERM, RARE_TERM
 
     open_listings = Listing.objects.open().order_by("pk")
     detail = open_listings[open_listings.count() // 2]
@@ -49,7 +49,7 @@ def endpoints() -> dict[str, str]:
 
 def people() -> dict:
     from accounts.models import User
-    from bench.seed import BENCH_STUDENT_EMAIL
+    from ops.bench.seed import BENCH_STUDENT_EMAIL
 
     return {
         "dashboard": User.objects.get(email=BENCH_STUDENT_EMAIL),

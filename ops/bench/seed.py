@@ -1,4 +1,4 @@
-"""Benchmark data on top of the demo data: `python -m bench.seed --listings N`.
+"""Benchmark data on top of the demo data: `python -m ops.bench.seed --listings N`.
 
 Deterministic for a given N: the demo accounts (seed_demo), 200 organizations, N published
 listings in all (the demo ones, three with a rare word, the rest from generate_listings),

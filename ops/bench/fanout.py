@@ -1,6 +1,6 @@
 """The reminder fan-out: COUNT reminders queued and delivered by a real Celery worker.
 
-Run by the runner with DJANGO_SETTINGS_MODULE=bench.settings against a seeded database:
+Run by the runner with DJANGO_SETTINGS_MODULE=ops.bench.settings against a seeded database:
   1. renders the COUNT emails once in this process (the baseline: the work that cannot be
      avoided),
   2. starts a Celery worker (`--concurrency 2`, as in the Procfile) and sends it the
@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKER_START_TIMEOUT = 90
 
 
@@ -93,12 +93,12 @@ def main() -> None:
     from django.db.models import Count, Max, Min
     from django.utils import timezone
 
-    from bench import mail, reminders
     from microintern.celery import app
     from notifications.delivery import deliver_due
     from notifications.models import Notification
     from notifications.outbox import render_email
     from notifications.tasks import send_reminders
+    from ops.bench import mail, reminders
 
     deadline = time.monotonic() + float(os.environ.get("BENCH_FANOUT_SECONDS", "900"))
     # 1. The baseline: render the same emails, nothing else (data fetched beforehand).

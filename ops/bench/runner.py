@@ -1,10 +1,10 @@
 """`make bench`: MicroIntern's pages at 10 000 and 100 000 listings, side by side, in one run.
 
-For each size: a fresh database seeded by bench.seed, VACUUM ANALYZE, the production
+For each size: a fresh database seeded by ops.bench.seed, VACUUM ANALYZE, the production
 configuration under gunicorn (gunicorn.conf.py, DEBUG off, whitenoise, every middleware) on a
 loopback port, then wrk at a fixed concurrency for a fixed time against each page and the
-floor (a trivial page through the same stack). Then the reminder fan-out (bench.fanout).
-Writes bench/results/latest.json, latest.md and the EXPLAIN plans at the largest size, and
+floor (a trivial page through the same stack). Then the reminder fan-out (ops.bench.fanout).
+Writes ops/bench/results/latest.json, latest.md and the EXPLAIN plans at the largest size, and
 prints the table. Absolute figures depend on the machine; the ratios are what to compare.
 
 Each page is loaded in ROUNDS short rounds; in each round the floor, the page at every size,
@@ -34,8 +34,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
@@ -179,7 +179,7 @@ def prepare_database(size: int, env: dict[str, str]) -> dict:
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env, 600, f"migrate {name}")
         say(f"{name}: seeding {size} published listings")
         output = run(
-            [PYTHON, "-m", "bench.seed", "--listings", str(size)], env, 900, f"seed {name}"
+            [PYTHON, "-m", "ops.bench.seed", "--listings", str(size)], env, 900, f"seed {name}"
         )
         for line in output.splitlines():
             if line.startswith("  seed:"):
@@ -301,7 +301,7 @@ def load(wrk: str, server: Server, path: str, cookie: str | None) -> dict:
         "--timeout",
         "10s",
         "--script",
-        str(ROOT / "bench" / "report.lua"),
+        str(Path(__file__).resolve().parent / "report.lua"),
     ]
     if cookie:
         args += ["--header", f"Cookie: {cookie}"]
@@ -325,7 +325,7 @@ def measure(databases: list[dict], wrk: str) -> dict:
     probes = {}
     for index, database in enumerate(databases):
         name = database["name"]
-        args = [PYTHON, "-m", "bench.probe"]
+        args = [PYTHON, "-m", "ops.bench.probe"]
         if index == len(databases) - 1:
             args += ["--explain", str(RESULTS)]
         say(f"{name}: counting queries and render times per page in-process")
@@ -456,10 +456,10 @@ def fanout(database: dict) -> dict:
     say(f"reminder fan-out on {database['name']} (at most {budget} s)")
     env = {
         **database["env"],
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": "ops.bench.settings",
         "BENCH_FANOUT_SECONDS": str(budget),
     }
-    result = last_json(run([PYTHON, "-m", "bench.fanout"], env, budget + 120, "fan-out"))
+    result = last_json(run([PYTHON, "-m", "ops.bench.fanout"], env, budget + 120, "fan-out"))
     say(
         f"fan-out: {result['sent']} sent in {result['measured_seconds']} s"
         + ("" if result["finished"] else " (out of time: projected from the pace so far)")

@@ -10,8 +10,8 @@ row's next attempt to now, as the clock would.
 
 from __future__ import annotations
 
-from faults.checks import Result
-from faults.infra import free_port
+from ops.faults.checks import Result
+from ops.faults.infra import free_port
 
 TITLE = "SMTP refusing (451, 550, closed port)"
 ROWS = 8

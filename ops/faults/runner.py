@@ -15,8 +15,8 @@ import sys
 import time
 import traceback
 
-from faults.checks import Result
-from faults.infra import ROOT, Stack
+from ops.faults.checks import Result
+from ops.faults.infra import ROOT, Stack
 
 SCENARIOS = ["redis_down", "postgres_restart", "worker_killed", "two_beats", "smtp_refusing"]
 #: The whole run must end well within this (the scenarios take about a minute each).
@@ -24,7 +24,7 @@ TIME_LIMIT = 14 * 60
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m faults", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.faults", description=__doc__)
     parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], metavar="scenario")
     names = parser.parse_args().scenarios or SCENARIOS
     started = time.monotonic()
@@ -37,7 +37,7 @@ def main() -> None:
             flush=True,
         )
         stack.start()
-        from faults.data import prepare_database
+        from ops.faults.data import prepare_database
 
         prepare_database(stack.env)
         import django
@@ -54,7 +54,7 @@ def main() -> None:
                 print(f"Time limit reached; {name} not run.")
                 break
             stack.reset()
-            module = importlib.import_module(f"faults.{name}")
+            module = importlib.import_module(f"ops.faults.{name}")
             print(f"\n== {module.TITLE} ({name})", flush=True)
             began = time.monotonic()
             try:

@@ -15,9 +15,9 @@ import signal
 import time
 from datetime import timedelta
 
-from faults.checks import Result, delivered_once, partial_writes
-from faults.data import apply, make_students, open_listing_paths, request
-from faults.infra import WEB_PORT, wait_until
+from ops.faults.checks import Result, delivered_once, partial_writes
+from ops.faults.data import apply, make_students, open_listing_paths, request
+from ops.faults.infra import WEB_PORT, wait_until
 
 TITLE = "Redis down while students apply and reminders run"
 STUDENTS = 12

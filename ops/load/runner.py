@@ -1,4 +1,4 @@
-"""`python -m load`: find the highest rate the site sustains with p95 < 500 ms, then hold it.
+"""`python -m ops.load`: find the highest rate the site sustains with p95 < 500 ms, then hold it.
 
 On services of its own (a PostgreSQL cluster, a Redis and an SMTP sink, on loopback; the
 shared ones are never touched), with the production configuration (gunicorn.conf.py, DEBUG
@@ -7,11 +7,11 @@ off, a Celery worker delivering to the sink):
      students, each with a résumé, who apply at most once each;
   2. ramps: LOAD_RAMP_SECONDS at each rate of LOAD_RAMP (requests/s), stopping at the first
      rate with p95 >= 500 ms, any error, or an achieved rate under 95 % of the target;
-  3. holds the highest rate that passed for LOAD_HOLD_SECONDS (300), with wrk and load/mix.lua:
+  3. holds the highest rate that passed for LOAD_HOLD_SECONDS (300), with wrk and ops/load/mix.lua:
      80 % browse and search, 15 % listing detail, 5 % apply;
   4. checks that every application answered with success is in the database with its event,
      and that its confirmation email reached the SMTP sink.
-Writes load/results/latest.json and prints the figures. Every loop here is bounded in time.
+Writes ops/load/results/latest.json and prints the figures. Every loop here is bounded in time.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import sys
 import time
 from pathlib import Path
 
-from faults.infra import ROOT, Stack, wait_until
+from ops.faults.infra import ROOT, Stack, wait_until
 
-RESULTS = ROOT / "load" / "results"
+RESULTS = Path(__file__).resolve().parent / "results"
 P95_LIMIT_MS = 500
 LISTINGS = int(os.environ.get("LOAD_LISTINGS", "1000"))
 STUDENTS = int(os.environ.get("LOAD_STUDENTS", "6000"))
@@ -68,7 +68,7 @@ def wrk(port: int, rate: int, seconds: int, data: Path, students: Students) -> d
     connections = min(CONNECTIONS, max(4, rate))
     command = [
         "wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-        "-s", str(ROOT / "load" / "mix.lua"), f"http://127.0.0.1:{port}",
+        "-s", str(Path(__file__).resolve().parent / "mix.lua"), f"http://127.0.0.1:{port}",
         "--", str(rate), str(data), str(THREADS),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
@@ -114,9 +114,9 @@ def show(label: str, run: dict) -> None:
 
 def write_data(data: Path) -> Students:
     """The files mix.lua reads (students.txt is written before each run)."""
-    from faults.data import open_listing_paths
     from listings.models import Industry
-    from load.students import signed_in_students
+    from ops.faults.data import open_listing_paths
+    from ops.load.students import signed_in_students
 
     data.mkdir(parents=True, exist_ok=True)
     (data / "listings.txt").write_text("\n".join(open_listing_paths(limit=100_000)) + "\n")
@@ -128,8 +128,8 @@ def write_data(data: Path) -> Students:
 def check_applications(ids: list[int], result: dict) -> None:
     """Every application the site confirmed is stored with its event and its email was sent."""
     from applications.models import Application, ApplicationEvent
-    from faults.checks import partial_writes
     from notifications.models import Notification
+    from ops.faults.checks import partial_writes
 
     stored = Application.objects.filter(pk__in=ids)
     confirmations = Notification.objects.filter(
@@ -167,7 +167,7 @@ def main() -> None:
     try:
         print(f"Preparing {LISTINGS} listings and {STUDENTS} students (own PostgreSQL, Redis)")
         stack.start()
-        from faults.data import prepare_database
+        from ops.faults.data import prepare_database
 
         prepare_database(stack.env, listings=LISTINGS)
         import django

@@ -16,9 +16,9 @@ import threading
 import time
 from collections import Counter
 
-from faults.checks import Result, partial_writes
-from faults.data import apply, make_students, open_listing_paths, request
-from faults.infra import WEB_PORT
+from ops.faults.checks import Result, partial_writes
+from ops.faults.data import apply, make_students, open_listing_paths, request
+from ops.faults.infra import WEB_PORT
 
 TITLE = "PostgreSQL restarted under load"
 BROWSERS = 4

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import time
 
-from faults.checks import Result, delivered_once
-from faults.infra import wait_stable, wait_until
+from ops.faults.checks import Result, delivered_once
+from ops.faults.infra import wait_stable, wait_until
 
 TITLE = "Celery worker killed mid-batch"
 BATCH = 150

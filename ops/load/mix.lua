@@ -1,6 +1,6 @@
 -- The load mix for wrk: 80 % browse and search, 15 % listing detail, 5 % apply.
 --
---   wrk -t2 -c64 -d300s -s load/mix.lua http://127.0.0.1:PORT -- RATE DATADIR
+--   wrk -t2 -c64 -d300s -s ops/load/mix.lua http://127.0.0.1:PORT -- RATE DATADIR
 --
 -- RATE is the target in requests per second for the whole run, paced here: each thread sends
 -- on a fixed schedule and never bursts to catch up, so a server that cannot keep up shows as a

@@ -1,7 +1,7 @@
 """Two beat schedulers run at once against the same broker (a deploy that started a second).
 
 Celery itself warns that two beats send every periodic task twice. Both beats here fire the
-reminder run and the outbox sweep every couple of seconds (faults/settings.py), to two
+reminder run and the outbox sweep every couple of seconds (ops/faults/settings.py), to two
 workers, while reminders are due and rows wait in the outbox. Every reminder must be stored
 once (its dedupe_key) and every email sent once (the claim on the row).
 """
@@ -13,9 +13,9 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from faults.checks import Result, delivered_once
-from faults.data import make_students
-from faults.infra import wait_stable, wait_until
+from ops.faults.checks import Result, delivered_once
+from ops.faults.data import make_students
+from ops.faults.infra import wait_stable, wait_until
 
 TITLE = "Two beats at once"
 SAVERS = 30
@@ -54,7 +54,8 @@ def run(stack) -> Result:
 
     workers = [stack.worker("beat-worker-1"), stack.worker("beat-worker-2")]
     beats = [
-        stack.beat(name, DJANGO_SETTINGS_MODULE="faults.settings") for name in ("beat-a", "beat-b")
+        stack.beat(name, DJANGO_SETTINGS_MODULE="ops.faults.settings")
+        for name in ("beat-a", "beat-b")
     ]
     time.sleep(RUN_FOR)
     for beat in beats:
