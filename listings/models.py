@@ -77,16 +77,27 @@ class ListingQuerySet(models.QuerySet):
         """Published listings still accepting applications (deadline today or later)."""
         return self.published().filter(application_deadline__gte=timezone.localdate())
 
-    def visible_to(self, user) -> ListingQuerySet:
-        """What this person may open: published and closed ones, plus own org's, plus all for staff."""
-        public = Q(
+    @staticmethod
+    def public_condition() -> Q:
+        """The one definition of a public listing, as a condition (see `public()`)."""
+        return Q(
             status__in=[Listing.Status.PUBLISHED, Listing.Status.CLOSED, Listing.Status.COMPLETED]
         ) & ~Q(organization__verification=Organization.Verification.SUSPENDED)
+
+    def public(self) -> ListingQuerySet:
+        """What a visitor may open: published, closed and completed listings of organizations
+        that are not suspended (open or not: a closed project's page stays up)."""
+        return self.filter(self.public_condition())
+
+    def visible_to(self, user) -> ListingQuerySet:
+        """What this person may open: the public ones, plus own org's, plus all for staff."""
         if getattr(user, "is_authenticated", False):
             if user.is_career_staff:
                 return self.all()
-            return self.filter(public | Q(organization__in=user.employer_organizations()))
-        return self.filter(public)
+            return self.filter(
+                self.public_condition() | Q(organization__in=user.employer_organizations())
+            )
+        return self.public()
 
     def for_organization(self, organization) -> ListingQuerySet:
         return self.filter(organization=organization)
