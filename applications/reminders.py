@@ -12,15 +12,31 @@ from django.utils import timezone
 from applications.models import Application, Feedback
 from listings.models import Listing
 from listings.reminders import career_center_staff, pick_offset
+from notifications.links import admin_link
 from notifications.reminders import Reminder, register
 
 S = Application.Status
 
 
 def _review_link(application_or_listing) -> str:
+    """The employer site's page for one application, or the applicants to one listing."""
+    # The back office sits on top of the models; it is read only when a reminder is due.
+    from applications.admin import OwnListingFilter
+
     if isinstance(application_or_listing, Listing):
-        return f"/employer/applications/application/?listing__id__exact={application_or_listing.pk}"
-    return f"/employer/applications/application/{application_or_listing.pk}/change/"
+        return admin_link(
+            "employer:applications_application_changelist",
+            filters={OwnListingFilter: application_or_listing.pk},
+        )
+    return admin_link("employer:applications_application_change", args=[application_or_listing.pk])
+
+
+def _staff_applications_link(listing: Listing) -> str:
+    """The staff site's list of the applications to one listing."""
+    return admin_link(
+        "admin:applications_application_changelist",
+        filters={Application._meta.get_field("listing"): listing.pk},
+    )
 
 
 @register("applications.decide")
@@ -45,6 +61,7 @@ def decide_on_applicants() -> Iterator[Reminder]:
         reached = [offset for offset in offsets if days_after >= offset]
         if reached:
             offset = max(reached)
+            review_url = _review_link(listing)
             for member in listing.organization.active_members():
                 yield Reminder(
                     to=member.email,
@@ -52,11 +69,12 @@ def decide_on_applicants() -> Iterator[Reminder]:
                     kind="applications.decide",
                     dedupe_key=f"applications.decide:{offset}d:{listing.pk}:{member.pk}",
                     template="applications/email/decide",
-                    context={**context, "person": member},
-                    link=_review_link(listing),
+                    context={**context, "person": member, "review_url": review_url},
+                    link=review_url,
                 )
         if days_after >= settings.REMINDER_DECIDE_STAFF_DAYS:
             staff = list(career_center_staff()) if staff is None else staff
+            applications_url = _staff_applications_link(listing)
             for person in staff:
                 yield Reminder(
                     to=person.email,
@@ -64,8 +82,8 @@ def decide_on_applicants() -> Iterator[Reminder]:
                     kind="applications.decide_staff",
                     dedupe_key=f"applications.decide_staff:{listing.pk}:{person.pk}",
                     template="applications/email/decide_staff",
-                    context={**context, "person": person},
-                    link=f"/staff/applications/application/?listing__id__exact={listing.pk}",
+                    context={**context, "person": person, "applications_url": applications_url},
+                    link=applications_url,
                 )
 
 
@@ -116,7 +134,12 @@ def project_due() -> Iterator[Reminder]:
                     kind="applications.overdue",
                     dedupe_key=f"applications.overdue:{application.pk}:{person.pk}",
                     template="applications/email/overdue",
-                    context={**context, "person": person, "is_student": person == student},
+                    context={
+                        **context,
+                        "person": person,
+                        "is_student": person == student,
+                        "review_url": _review_link(application),
+                    },
                     link=application.get_absolute_url()
                     if person == student
                     else _review_link(application),
@@ -178,6 +201,7 @@ def feedback_reminders() -> Iterator[Reminder]:
                         "listing": listing,
                         "person": person,
                         "side": side,
+                        "review_url": _review_link(application),
                     },
                     link=application.get_absolute_url()
                     if side == "student"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from listings.models import Listing, SavedListing
+from notifications.links import admin_link
 from notifications.reminders import Reminder, register
 
 
@@ -96,6 +97,7 @@ def moderation_digest() -> Iterator[Reminder]:
     if not waiting:
         return
     today = timezone.localdate()
+    queue_url = moderation_queue_link()
     for person in career_center_staff():
         yield Reminder(
             to=person.email,
@@ -103,6 +105,22 @@ def moderation_digest() -> Iterator[Reminder]:
             kind="listings.moderation_digest",
             dedupe_key=f"listings.moderation_digest:{today.isoformat()}:{person.pk}",
             template="listings/email/moderation_digest",
-            context={"listings": waiting, "person": person, "now": timezone.now()},
-            link="/staff/listings/listing/?status__exact=submitted",
+            context={
+                "listings": waiting,
+                "person": person,
+                "now": timezone.now(),
+                "queue_url": queue_url,
+            },
+            link=queue_url,
         )
+
+
+def moderation_queue_link() -> str:
+    """The staff site's list of listings waiting for review."""
+    # The back office sits on top of the models; it is read only when a digest is due.
+    from listings.admin import ListingStatusFilter
+
+    return admin_link(
+        "admin:listings_listing_changelist",
+        filters={ListingStatusFilter: Listing.Status.SUBMITTED},
+    )

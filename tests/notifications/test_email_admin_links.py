@@ -1,0 +1,138 @@
+"""Every link a reminder email makes into an admin site opens, for the person it was sent to,
+the page it promises: the object named, or the list with the promised filter selected."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from applications.models import Application
+from listings.models import Listing
+from notifications.models import Notification
+from notifications.reminders import run_rule
+from tests.factories import ApplicationFactory, ListingFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+RULES = [
+    "listings.moderation_digest",
+    "applications.decide",
+    "applications.project_due",
+    "applications.feedback",
+]
+ADMIN_SITES = ("/staff/", "/employer/")
+
+
+@pytest.fixture
+def due(organization, employer, staff):
+    """Something due for every rule whose emails link into an admin site."""
+    today = timezone.localdate()
+    long_ago = timezone.now() - timedelta(days=2)
+    queue = [
+        ListingFactory(submitted=True, submitted_at=long_ago, organization=organization),
+        ListingFactory(submitted=True, organization=OrganizationFactory(verified=True)),
+    ]
+    ListingFactory(published=True, organization=organization)  # not in the queue
+
+    undecided = ListingFactory(
+        published=True, organization=organization, application_deadline=today - timedelta(15)
+    )
+    waiting = ApplicationFactory.create_batch(2, listing=undecided)
+    ApplicationFactory(listing=ListingFactory(published=True, organization=organization))
+
+    late = ApplicationFactory(
+        status=Application.Status.ACCEPTED,
+        listing=ListingFactory(
+            published=True,
+            organization=organization,
+            application_deadline=today - timedelta(30),
+            due_date=today - timedelta(2),
+        ),
+    )
+    done = ApplicationFactory(
+        status=Application.Status.COMPLETED,
+        listing=ListingFactory(
+            published=True,
+            organization=organization,
+            application_deadline=today - timedelta(30),
+            due_date=today - timedelta(5),
+        ),
+    )
+    Application.objects.filter(pk=done.pk).update(completed_at=timezone.now() - timedelta(3))
+    return {
+        # What each email's admin link must show: the rows of a list, or the object's page.
+        "listings.moderation_digest": ("list", {listing.pk for listing in queue}),
+        "applications.decide": ("list", {application.pk for application in waiting}),
+        "applications.decide_staff": ("list", {application.pk for application in waiting}),
+        "applications.overdue": ("object", late.pk),
+        "applications.feedback_reminder": ("object", done.pk),
+    }
+
+
+def admin_links(notification: Notification) -> list[str]:
+    """The admin paths an email links to: in its text, and as its inbox link."""
+    paths = {
+        url.removeprefix(settings.SITE_URL)
+        for url in re.findall(re.escape(settings.SITE_URL) + r"/\S+", notification.body_text)
+    }
+    paths.add(notification.link)
+    return sorted(path for path in paths if path.startswith(ADMIN_SITES))
+
+
+def assert_shows_the_promised_filters(changelist, path: str) -> None:
+    """Each parameter is read by a filter on the page, which shows its value as selected; a
+    parameter no filter of the page reads is allowed only where no filter could show it."""
+    for parameter, value in parse_qsl(urlsplit(path).query):
+        specs = [
+            spec for spec in changelist.filter_specs if parameter in spec.expected_parameters()
+        ]
+        if specs:
+            (selected,) = [c for c in specs[0].choices(changelist) if c["selected"]]
+            assert f"{parameter}={value}" in selected["query_string"], (path, selected)
+            continue
+        shown = {
+            getattr(spec, "parameter_name", None) or getattr(spec, "field_path", None)
+            for spec in changelist.filter_specs
+        }
+        assert parameter.split("__")[0] not in shown, f"{path}: no filter shows {parameter}"
+
+
+def test_every_admin_link_in_a_reminder_opens_the_page_it_promises(client, due):
+    for rule in RULES:
+        run_rule(rule)
+    emails = Notification.objects.filter(kind__in=due).select_related("recipient")
+    assert {email.kind for email in emails} == set(due)
+
+    followed = set()
+    for email in emails:
+        links = admin_links(email)
+        # Students are sent to their own pages; staff and employers to an admin site.
+        assert bool(links) != email.recipient.is_student, (email.kind, email.to_email)
+        client.force_login(email.recipient)
+        for path in links:
+            response = client.get(path)
+            assert response.status_code == 200, (email.kind, email.to_email, path)
+            shape, expected = due[email.kind]
+            if shape == "list":
+                changelist = response.context["cl"]
+                assert {row.pk for row in changelist.result_list} == expected, path
+                assert_shows_the_promised_filters(changelist, path)
+            else:
+                assert response.context["original"].pk == expected, path
+            followed.add(email.kind)
+        client.logout()
+    assert followed == set(due)
+
+
+def test_the_moderation_queue_link_selects_the_status_filter_by_its_own_parameter(staff):
+    from listings.admin import ListingStatusFilter
+    from listings.reminders import moderation_queue_link
+
+    assert moderation_queue_link() == (
+        f"/staff/listings/listing/?{ListingStatusFilter.parameter_name}={Listing.Status.SUBMITTED}"
+    )
