@@ -9,10 +9,14 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from applications.links import (
+    applicants_link,
+    employer_application_link,
+    staff_applications_link,
+)
 from applications.models import Application, Feedback
 from listings.models import Listing
 from listings.reminders import career_center_staff, pick_offset
-from notifications.links import admin_link
 from notifications.reminders import Reminder, register
 
 S = Application.Status
@@ -20,23 +24,9 @@ S = Application.Status
 
 def _review_link(application_or_listing) -> str:
     """The employer site's page for one application, or the applicants to one listing."""
-    # The back office sits on top of the models; it is read only when a reminder is due.
-    from applications.admin import OwnListingFilter
-
     if isinstance(application_or_listing, Listing):
-        return admin_link(
-            "employer:applications_application_changelist",
-            filters={OwnListingFilter: application_or_listing.pk},
-        )
-    return admin_link("employer:applications_application_change", args=[application_or_listing.pk])
-
-
-def _staff_applications_link(listing: Listing) -> str:
-    """The staff site's list of the applications to one listing."""
-    return admin_link(
-        "admin:applications_application_changelist",
-        filters={Application._meta.get_field("listing"): listing.pk},
-    )
+        return applicants_link(application_or_listing)
+    return employer_application_link(application_or_listing)
 
 
 @register("applications.decide")
@@ -69,12 +59,12 @@ def decide_on_applicants() -> Iterator[Reminder]:
                     kind="applications.decide",
                     dedupe_key=f"applications.decide:{offset}d:{listing.pk}:{member.pk}",
                     template="applications/email/decide",
-                    context={**context, "person": member, "review_url": review_url},
+                    context={**context, "person": member},
                     link=review_url,
                 )
         if days_after >= settings.REMINDER_DECIDE_STAFF_DAYS:
             staff = list(career_center_staff()) if staff is None else staff
-            applications_url = _staff_applications_link(listing)
+            applications_url = staff_applications_link(listing)
             for person in staff:
                 yield Reminder(
                     to=person.email,
@@ -82,7 +72,7 @@ def decide_on_applicants() -> Iterator[Reminder]:
                     kind="applications.decide_staff",
                     dedupe_key=f"applications.decide_staff:{listing.pk}:{person.pk}",
                     template="applications/email/decide_staff",
-                    context={**context, "person": person, "applications_url": applications_url},
+                    context={**context, "person": person},
                     link=applications_url,
                 )
 
@@ -134,12 +124,7 @@ def project_due() -> Iterator[Reminder]:
                     kind="applications.overdue",
                     dedupe_key=f"applications.overdue:{application.pk}:{person.pk}",
                     template="applications/email/overdue",
-                    context={
-                        **context,
-                        "person": person,
-                        "is_student": person == student,
-                        "review_url": _review_link(application),
-                    },
+                    context={**context, "person": person, "is_student": person == student},
                     link=application.get_absolute_url()
                     if person == student
                     else _review_link(application),
@@ -201,7 +186,6 @@ def feedback_reminders() -> Iterator[Reminder]:
                         "listing": listing,
                         "person": person,
                         "side": side,
-                        "review_url": _review_link(application),
                     },
                     link=application.get_absolute_url()
                     if side == "student"

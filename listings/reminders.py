@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from listings.links import moderation_queue_link
 from listings.models import Listing, SavedListing
-from notifications.links import admin_link
 from notifications.reminders import Reminder, register
 
 
@@ -105,22 +105,6 @@ def moderation_digest() -> Iterator[Reminder]:
             kind="listings.moderation_digest",
             dedupe_key=f"listings.moderation_digest:{today.isoformat()}:{person.pk}",
             template="listings/email/moderation_digest",
-            context={
-                "listings": waiting,
-                "person": person,
-                "now": timezone.now(),
-                "queue_url": queue_url,
-            },
+            context={"listings": waiting, "person": person, "now": timezone.now()},
             link=queue_url,
         )
-
-
-def moderation_queue_link() -> str:
-    """The staff site's list of listings waiting for review."""
-    # The back office sits on top of the models; it is read only when a digest is due.
-    from listings.admin import ListingStatusFilter
-
-    return admin_link(
-        "admin:listings_listing_changelist",
-        filters={ListingStatusFilter: Listing.Status.SUBMITTED},
-    )
