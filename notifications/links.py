@@ -11,13 +11,16 @@ email promises selected.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django import template
 from django.contrib.admin import SimpleListFilter
 from django.db.models import Field
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 
 def filter_parameter(key: type[SimpleListFilter] | Field) -> str:
@@ -43,3 +46,19 @@ def admin_link(
     if filters:
         path += "?" + urlencode({filter_parameter(key): value for key, value in filters.items()})
     return path
+
+
+def link_tags(*links: Callable[..., str]) -> template.Library:
+    """A template tag library with a tag per link function: `applicants_link(listing)` is
+    `{% applicants_url listing %}` in an email template."""
+    library = template.Library()
+    for link in links:
+
+        @wraps(link)
+        def tag(*args, _link=link) -> str:
+            # Reversed and urlencoded, a path holds nothing to escape but "&", which a text
+            # email must keep as it is.
+            return mark_safe(_link(*args))  # noqa: S308 - see above
+
+        library.simple_tag(tag, name=link.__name__.removesuffix("_link") + "_url")
+    return library

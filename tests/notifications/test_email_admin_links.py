@@ -53,24 +53,17 @@ def due(organization, employer, staff):
     waiting = ApplicationFactory.create_batch(2, listing=undecided)
     ApplicationFactory(listing=ListingFactory(published=True, organization=organization))
 
-    late = ApplicationFactory(
-        status=Application.Status.ACCEPTED,
-        listing=ListingFactory(
+    def engaged(status: str, due_days_ago: int) -> Application:
+        listing = ListingFactory(
             published=True,
             organization=organization,
             application_deadline=today - timedelta(30),
-            due_date=today - timedelta(2),
-        ),
-    )
-    done = ApplicationFactory(
-        status=Application.Status.COMPLETED,
-        listing=ListingFactory(
-            published=True,
-            organization=organization,
-            application_deadline=today - timedelta(30),
-            due_date=today - timedelta(5),
-        ),
-    )
+            due_date=today - timedelta(due_days_ago),
+        )
+        return ApplicationFactory(status=status, listing=listing)
+
+    late = engaged(Application.Status.ACCEPTED, due_days_ago=2)
+    done = engaged(Application.Status.COMPLETED, due_days_ago=5)
     Application.objects.filter(pk=done.pk).update(completed_at=timezone.now() - timedelta(3))
     return {
         # What each email's admin link must show: the rows of a list, or the object's page.
