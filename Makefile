@@ -124,10 +124,10 @@ test: db lock-check $(NODE_TOOLS) ## Run every check: lock, lint, format, migrat
 	$(MAKE) --no-print-directory security
 	$(PY) -m pytest
 
-# The directory faults/ holds the scenarios, so the target must never count as up to date.
-.PHONY: faults
+# Named like folders under ops/, so the targets must never count as up to date.
+.PHONY: faults bench
 faults: install ## Break Redis, PostgreSQL, a worker, beat and SMTP on purpose; count what is lost
-	$(PY) -m faults
+	$(PY) -m ops.faults
 
 e2e: db $(NODE_TOOLS) ## Run the browser journeys only (pytest -m e2e)
 	$(PY) -m pytest -m e2e
@@ -139,7 +139,7 @@ lint: install ## Check code style and that no migration is missing
 
 # High severity fails; a deliberate exception carries `# nosec` with its reason on the line.
 security: install ## Scan the code for security issues (bandit, high severity fails)
-	$(BIN)/bandit -q -r backoffice accounts listings applications notifications microintern reports -x tests -lll
+	$(BIN)/bandit -q -r backoffice accounts listings searches applications notifications microintern reports -x tests -lll
 
 format: install ## Format the code and apply safe lint fixes
 	$(BIN)/ruff format .
@@ -154,8 +154,8 @@ worker: install ## Run a Celery worker in the foreground
 beat: install ## Run the Celery beat scheduler in the foreground
 	$(BIN)/celery -A microintern beat -l info --schedule celerybeat-schedule
 
-bench: install ## Measure the pages at 10 000 and 100 000 listings (under 15 min; bench/results/)
-	$(PY) -m bench
+bench: install ## Measure the pages at 10 000 and 100 000 listings (under 15 min; ops/bench/results/)
+	$(PY) -m ops.bench
 
 clean: ## Remove caches, collected static files and the beat schedule (keeps .venv)
 	rm -rf staticfiles .pytest_cache .ruff_cache test-results build

@@ -17,7 +17,7 @@ import os
 #   floor page 1 423 req/s with 2 × 4 threads, 1 050 with 4 × 2, 610 with 3 sync workers; a
 #   cached /listings/ 415, 419 and 224.
 # - Four threads: eight (2 × 8) measured the same as four; more threads only queue up.
-# Re-measure with `make bench` (bench/results/latest.md) on a machine with more cores.
+# Re-measure with `make bench` (ops/bench/results/latest.md) on a machine with more cores.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"

@@ -30,8 +30,9 @@ from django_ratelimit.core import is_ratelimited
 from accounts.models import StudentProfile
 from applications.models import Application, ApplicationEvent, Feedback
 from applications.views import actor_label
-from listings.models import ListingReport, SavedListing, SavedSearch
+from listings.models import ListingReport, SavedListing
 from notifications.models import Notification, NotificationPreference
+from searches.models import SavedSearch
 
 #: What replaces the student's own words in the records organizations keep.
 REMOVED = "(removed at the student's request)"

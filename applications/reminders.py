@@ -9,6 +9,11 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from applications.links import (
+    applicants_link,
+    employer_application_link,
+    staff_applications_link,
+)
 from applications.models import Application, Feedback
 from listings.models import Listing
 from listings.reminders import career_center_staff, pick_offset
@@ -18,9 +23,10 @@ S = Application.Status
 
 
 def _review_link(application_or_listing) -> str:
+    """The employer site's page for one application, or the applicants to one listing."""
     if isinstance(application_or_listing, Listing):
-        return f"/employer/applications/application/?listing__id__exact={application_or_listing.pk}"
-    return f"/employer/applications/application/{application_or_listing.pk}/change/"
+        return applicants_link(application_or_listing)
+    return employer_application_link(application_or_listing)
 
 
 @register("applications.decide")
@@ -45,6 +51,7 @@ def decide_on_applicants() -> Iterator[Reminder]:
         reached = [offset for offset in offsets if days_after >= offset]
         if reached:
             offset = max(reached)
+            review_url = _review_link(listing)
             for member in listing.organization.active_members():
                 yield Reminder(
                     to=member.email,
@@ -53,10 +60,11 @@ def decide_on_applicants() -> Iterator[Reminder]:
                     dedupe_key=f"applications.decide:{offset}d:{listing.pk}:{member.pk}",
                     template="applications/email/decide",
                     context={**context, "person": member},
-                    link=_review_link(listing),
+                    link=review_url,
                 )
         if days_after >= settings.REMINDER_DECIDE_STAFF_DAYS:
             staff = list(career_center_staff()) if staff is None else staff
+            applications_url = staff_applications_link(listing)
             for person in staff:
                 yield Reminder(
                     to=person.email,
@@ -65,7 +73,7 @@ def decide_on_applicants() -> Iterator[Reminder]:
                     dedupe_key=f"applications.decide_staff:{listing.pk}:{person.pk}",
                     template="applications/email/decide_staff",
                     context={**context, "person": person},
-                    link=f"/staff/applications/application/?listing__id__exact={listing.pk}",
+                    link=applications_url,
                 )
 
 

@@ -24,9 +24,6 @@ from applications.forms import ApplyForm, FeedbackForm, SubmitWorkForm, Testimon
 from applications.models import AlreadyApplied, Application, Feedback, NextStep
 from listings.models import Listing
 
-#: Listing states whose public page a student can still open.
-PUBLIC_LISTING_STATES = {Listing.Status.PUBLISHED, Listing.Status.CLOSED, Listing.Status.COMPLETED}
-
 
 def _profile(user) -> StudentProfile | None:
     try:
@@ -204,7 +201,8 @@ def detail_context(application: Application, **forms) -> dict:
     completed = application.status == Application.Status.COMPLETED
     context = {
         "listing": application.listing,
-        "listing_public": application.listing.status in PUBLIC_LISTING_STATES,
+        # Whether the student can still open the project's public page (it links there).
+        "listing_public": Listing.objects.public().filter(pk=application.listing_id).exists(),
         "timeline": [
             {"event": event, "actor": actor_label(event, application)}
             for event in application.events.all()

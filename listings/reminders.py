@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from listings.links import moderation_queue_link
 from listings.models import Listing, SavedListing
 from notifications.reminders import Reminder, register
 
@@ -96,6 +97,7 @@ def moderation_digest() -> Iterator[Reminder]:
     if not waiting:
         return
     today = timezone.localdate()
+    queue_url = moderation_queue_link()
     for person in career_center_staff():
         yield Reminder(
             to=person.email,
@@ -104,5 +106,5 @@ def moderation_digest() -> Iterator[Reminder]:
             dedupe_key=f"listings.moderation_digest:{today.isoformat()}:{person.pk}",
             template="listings/email/moderation_digest",
             context={"listings": waiting, "person": person, "now": timezone.now()},
-            link="/staff/listings/listing/?status__exact=submitted",
+            link=queue_url,
         )

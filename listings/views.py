@@ -244,8 +244,8 @@ class ListingDetailView(VisitorCacheMixin, DetailView):
         is_open = listing.is_open
         context.update(
             is_open=is_open,
-            is_public=listing.status
-            in {Listing.Status.PUBLISHED, Listing.Status.CLOSED, Listing.Status.COMPLETED},
+            # Asked only of a listing not open: an open one is public by definition.
+            is_public=is_open or Listing.objects.public().filter(pk=listing.pk).exists(),
             can_save=not user.is_authenticated or user.is_student,
             is_saved=user.is_authenticated
             and user.is_student

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "listings",
+    "searches",
     "applications",
     "reports",
     "notifications",

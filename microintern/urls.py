@@ -28,7 +28,7 @@ urlpatterns = [
     ),
     path("", include("applications.urls")),
     # Before listings.urls, whose listing pattern would take "searches" for a slug.
-    path("listings/searches/", include("listings.search_urls")),
+    path("listings/searches/", include("searches.urls")),
     path("", include("listings.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
@@ -44,7 +44,7 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_FLOOR:
-    # The page `make bench` measures every other page against (see bench/).
+    # The page `make bench` measures every other page against (see ops/bench/).
     urlpatterns.append(path("bench/floor/", bench_views.floor, name="bench-floor"))
 
 handler403 = "microintern.views.permission_denied"

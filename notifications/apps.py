@@ -8,6 +8,5 @@ class NotificationsConfig(AppConfig):
     career_center_permissions = {"notification": ["view", "retry"]}
 
     def ready(self) -> None:
-        # Each app's reminders.py (and alerts.py, for saved-search alerts) registers its
-        # rules on import, like admin.py.
-        autodiscover_modules("reminders", "alerts")
+        # Each app's reminders.py registers its rules on import, like admin.py.
+        autodiscover_modules("reminders")

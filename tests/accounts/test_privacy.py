@@ -12,8 +12,9 @@ from django.utils.html import escape
 from accounts.models import StudentProfile, User
 from applications.models import Application, ApplicationEvent, Feedback
 from applications.privacy import REMOVED, delete_student_account
-from listings.models import ListingReport, SavedListing, SavedSearch
+from listings.models import ListingReport, SavedListing
 from notifications.models import Notification
+from searches.models import SavedSearch
 from tests.factories import (
     ApplicationFactory,
     ListingFactory,

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from accounts.models import Organization
 from applications.models import Application, ApplicationEvent, Feedback
+from listings.models import Listing
 from tests.factories import ApplicationFactory, ListingFactory
 from tests.test_templates import Page, assert_no_inline_style_or_script
 
@@ -198,6 +200,34 @@ def test_detail_shows_listing_pitch_timeline_and_message(
     assert staff.email not in content
     assert not page.find_all("form", action=url("withdraw", application))
     assert_no_inline_style_or_script(content)
+
+
+@pytest.mark.parametrize(
+    ("change", "linked"),
+    [
+        pytest.param({}, True, id="published"),
+        pytest.param({"status": "closed"}, True, id="closed"),
+        pytest.param({"status": "completed"}, True, id="completed"),
+        pytest.param({"status": "cancelled"}, False, id="cancelled"),
+        pytest.param({"status": "removed"}, False, id="removed"),
+        pytest.param({"organization_suspended": True}, False, id="organization-suspended"),
+    ],
+)
+def test_detail_links_the_project_page_only_while_the_student_can_open_it(
+    client, login, student, application, change, linked
+):
+    listing = application.listing
+    if change.pop("organization_suspended", False):
+        Organization.objects.filter(pk=listing.organization_id).update(
+            verification=Organization.Verification.SUSPENDED
+        )
+    Listing.objects.filter(pk=listing.pk).update(**change)
+
+    page = Page(login(student).get(url("detail", application)).content.decode())
+
+    links = page.find_all("a", href=listing.get_absolute_url())
+    assert any("full project description" in link.clean_text for link in links) == linked
+    assert client.get(listing.get_absolute_url()).status_code == (200 if linked else 404)
 
 
 def test_detail_of_a_system_decision_names_no_person(login, student, application):

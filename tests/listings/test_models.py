@@ -237,6 +237,22 @@ def test_open_excludes_past_deadline_and_suspended_organizations():
     assert list(Listing.objects.open()) == [live]
 
 
+def test_public_is_what_a_visitor_may_open_whatever_its_deadline():
+    suspended = OrganizationFactory(suspended=True)
+    public = [
+        ListingFactory(published=True),
+        ListingFactory(closed=True),
+        ListingFactory(status=S.COMPLETED),
+        ListingFactory(published=True, application_deadline=timezone.localdate()),
+    ]
+    for status in ["published", "closed", "completed"]:
+        ListingFactory(status=status, organization=suspended)
+    for status in set(S.values) - {"published", "closed", "completed"}:
+        ListingFactory(status=status)
+    assert set(Listing.objects.public()) == set(public)
+    assert set(Listing.objects.visible_to(None)) == set(public)
+
+
 def test_deadline_task_closes_with_an_automatic_event():
     listing = ListingFactory(published=True)
     with time_machine.travel(listing.application_deadline + timedelta(days=1)):

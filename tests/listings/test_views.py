@@ -183,6 +183,19 @@ def test_listing_of_a_suspended_organization_is_404(client):
     assert client.get(detail_url(listing)).status_code == 404
 
 
+@pytest.mark.parametrize("trait", ["published", "closed"])
+def test_staff_see_a_listing_of_a_suspended_organization_as_hidden_not_as_closed(
+    login, suspended_employer, staff, trait
+):
+    """Nobody else can open it, so the career center's preview says why."""
+    organization = suspended_employer.memberships.get().organization
+    listing = ListingFactory(organization=organization, **{trait: True})
+    content = login(staff).get(detail_url(listing)).content.decode()
+    assert "Preview: Shady Test is suspended." in content
+    assert "no longer accepting applications" not in content
+    assert login(suspended_employer).get(detail_url(listing)).status_code == 404
+
+
 def test_open_listing_shows_what_a_student_needs(client):
     listing = ListingFactory(
         published=True,

@@ -31,10 +31,11 @@ from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from applications.models import Application, Feedback
-from listings.models import ListingReport, SavedSearch
+from listings.models import ListingReport
 from notifications.outbox import queue_email
 from notifications.tokens import unsubscribe_token
 from reports.models import Export
+from searches.models import SavedSearch
 from tests.factories import (
     MINIMAL_PDF,
     ApplicationFactory,

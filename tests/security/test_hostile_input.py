@@ -43,8 +43,9 @@ from accounts.models import Organization
 from accounts.sites import employer_site
 from applications.models import Application
 from listings.admin_forms import EmployerListingForm
-from listings.models import Listing, ListingReport, SavedSearch
+from listings.models import Listing, ListingReport
 from microintern.middleware import UNREADABLE
+from searches.models import SavedSearch
 from tests.factories import (
     MINIMAL_PDF,
     ApplicationFactory,

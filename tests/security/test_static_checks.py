@@ -20,6 +20,7 @@ APPS = [
     "backoffice",
     "accounts",
     "listings",
+    "searches",
     "applications",
     "notifications",
     "microintern",

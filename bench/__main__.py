@@ -1,5 +1,0 @@
-"""`python -m bench` (or `make bench`): see bench/runner.py."""
-
-from bench.runner import main
-
-main()

@@ -1,0 +1,1 @@
+"""The load test: `python -m ops.load` (see ops/load/runner.py and README, section Reliability)."""

@@ -1,0 +1,69 @@
+"""The apps depend on each other one way: a lower app never imports a higher one.
+
+    accounts ← listings ← searches
+                       ← applications
+
+Read from the source (every import, function-local ones included), so a shortcut taken
+inside a function shows up as well as one at the top of a module.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Apps that each app must never import: the ones above it.
+HIGHER = {
+    "accounts": {"listings", "searches", "applications", "reports"},
+    "listings": {"searches", "applications", "reports"},
+    "searches": {"applications", "reports"},
+}
+
+
+def modules(app: str) -> dict[str, Path]:
+    """Every module of an app (migrations left out), by dotted name."""
+    found = {}
+    for path in sorted((ROOT / app).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        found[name] = path
+    return found
+
+
+def imports(path: Path) -> set[str]:
+    """The absolute module names a file imports, anywhere in it."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("app", sorted(HIGHER))
+def test_a_lower_app_never_imports_a_higher_one(app):
+    wrong = sorted(
+        f"{name} imports {imported}"
+        for name, path in modules(app).items()
+        for imported in imports(path)
+        if imported.split(".")[0] in HIGHER[app]
+    )
+    assert wrong == []
+
+
+def test_listing_models_do_not_depend_on_the_search_filters():
+    """The browse page's filters are built on the models, never the other way round (saved
+    searches, which need both, live in their own app)."""
+    graph = {name: imports(path) for name, path in modules("listings").items()}
+    reached, todo = set(), ["listings.models"]
+    while todo:
+        for imported in graph.get(todo.pop(), ()):
+            if imported in graph and imported not in reached:
+                reached.add(imported)
+                todo.append(imported)
+    assert "listings.filters" not in reached
