@@ -791,13 +791,15 @@ class CalendarFeed(models.Model):
         return reverse("applications:calendar_feed", kwargs={"token": self.token})
 
     @classmethod
-    def for_student(cls, user) -> CalendarFeed:
-        """The student's subscription address, made the first time it is shown."""
-        feed, _created = cls.objects.get_or_create(user=user)
-        return feed
+    def issue(cls, user) -> tuple[CalendarFeed, bool]:
+        """Give the student a private address: their first, or a new one revoking the old.
 
-    def reset(self) -> None:
-        """A new address; calendars subscribed to the old one get nothing from it any more."""
-        self.token = new_calendar_token()
-        self.reset_at = timezone.now()
-        self.save(update_fields=["token", "reset_at"])
+        Returns the feed and whether it is the student's first address.
+        """
+        with transaction.atomic():
+            feed, created = cls.objects.select_for_update().get_or_create(user=user)
+            if not created:
+                feed.token = new_calendar_token()
+                feed.reset_at = timezone.now()
+                feed.save(update_fields=["token", "reset_at"])
+        return feed, created

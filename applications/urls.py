@@ -17,9 +17,9 @@ urlpatterns = [
         name="calendar_feed",
     ),
     path(
-        "applications/calendar/reset/",
-        views.CalendarFeedResetView.as_view(),
-        name="calendar_reset",
+        "applications/calendar/address/",
+        views.CalendarFeedIssueView.as_view(),
+        name="calendar_address",
     ),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="detail"),
     path(

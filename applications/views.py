@@ -171,8 +171,9 @@ class ApplicationListView(StudentApplicationsMixin, ListView):
         ]
         context["is_student"] = _profile(self.request.user) is not None
         if context["is_student"]:
-            context["calendar_feed_url"] = self.request.build_absolute_uri(
-                CalendarFeed.for_student(self.request.user).get_absolute_url()
+            feed = CalendarFeed.objects.filter(user=self.request.user).first()
+            context["calendar_feed_url"] = (
+                self.request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
             )
         return context
 
@@ -415,18 +416,24 @@ class CalendarFeedView(View):
         return calendar_response(request, feed.user, filename=self.filename)
 
 
-class CalendarFeedResetView(LoginRequiredMixin, View):
-    """A new private calendar address for the student; the old one stops working."""
+class CalendarFeedIssueView(LoginRequiredMixin, View):
+    """Give the student a private calendar address, or a new one that revokes the old."""
 
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if _profile(request.user) is None:
             raise Http404("Only students have a calendar address.")
-        CalendarFeed.for_student(request.user).reset()
-        messages.success(
-            request,
-            "Your calendar has a new address. Calendars subscribed to the old address no "
-            "longer receive your deadlines: subscribe again with the new address below.",
-        )
+        _feed, first = CalendarFeed.issue(request.user)
+        if first:
+            message = (
+                "Your private calendar address is ready: copy it into your calendar app "
+                "to see your deadlines there."
+            )
+        else:
+            message = (
+                "Your calendar has a new address. Calendars subscribed to the old address no "
+                "longer receive your deadlines: subscribe again with the new address below."
+            )
+        messages.success(request, message)
         return redirect(f"{reverse('applications:list')}#calendar")

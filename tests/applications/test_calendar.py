@@ -25,13 +25,15 @@ pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("applications:list")
 CALENDAR_URL = reverse("applications:calendar")
-RESET_URL = reverse("applications:calendar_reset")
+ADDRESS_URL = reverse("applications:calendar_address")
 #: The domain that makes every event's UID unique across calendars.
 DOMAIN = urlsplit(settings.SITE_URL).hostname
 
 
 def feed_url(student) -> str:
-    return CalendarFeed.for_student(student).get_absolute_url()
+    """The student's private address (asked for once, as the "Get" button does)."""
+    feed = CalendarFeed.objects.filter(user=student).first() or CalendarFeed.issue(student)[0]
+    return feed.get_absolute_url()
 
 
 def read(content: bytes) -> dict[str, dict]:
@@ -323,7 +325,7 @@ def test_the_address_answers_anyone_holding_it_the_same(login, student, other_st
 
 @pytest.mark.parametrize("token", ["not-a-token", "x" * 32])
 def test_an_unknown_address_is_a_404(student, token):
-    CalendarFeed.for_student(student)
+    feed_url(student)
 
     response = Client().get(reverse("applications:calendar_feed", kwargs={"token": token}))
 
@@ -338,32 +340,39 @@ def test_a_deactivated_students_address_is_a_404(student):
     assert Client().get(url).status_code == 404
 
 
-def test_the_applications_page_shows_the_address_to_copy_and_reset(login, student):
-    url = feed_url(student)
+def test_a_student_asks_for_an_address_by_post_and_sees_it_to_copy(login, student):
+    client = login(student)
+    page = client.get(LIST_URL).content.decode()
+    assert "calendar-feed-url" not in page
+    assert "Get my calendar address" in page
+    assert not CalendarFeed.objects.filter(user=student).exists()  # a GET makes nothing
 
-    response = login(student).get(LIST_URL)
+    response = client.post(ADDRESS_URL, follow=True)
 
+    url = CalendarFeed.objects.get(user=student).get_absolute_url()
+    assert response.redirect_chain == [(f"{LIST_URL}#calendar", 302)]
     content = response.content.decode()
+    assert "Your private calendar address is ready" in content
     assert f'value="http://testserver{url}" readonly' in content
     assert 'data-copy-target="calendar-feed-url"' in content
-    assert f'action="{RESET_URL}"' in content
+    assert "Reset link" in content
     assert "js/copy-link" in content
     assert_no_inline_style_or_script(content)
+    assert Client().get(url).status_code == 200
 
 
 def test_the_applications_page_of_a_non_student_shows_no_address(login, employer):
     response = login(employer).get(LIST_URL)
 
     assert response.status_code == 200
-    assert b"calendar-feed-url" not in response.content
-    assert not CalendarFeed.objects.filter(user=employer).exists()
+    assert b'id="calendar"' not in response.content
 
 
 def test_resetting_revokes_the_old_address(login, student, listing):
     ApplicationFactory(listing=listing, student=student)
     old = feed_url(student)
 
-    response = login(student).post(RESET_URL, follow=True)
+    response = login(student).post(ADDRESS_URL, follow=True)
 
     new = feed_url(student)
     assert new != old
@@ -374,11 +383,12 @@ def test_resetting_revokes_the_old_address(login, student, listing):
     assert CalendarFeed.objects.get(user=student).reset_at is not None
 
 
-def test_resetting_is_for_students_and_by_post_only(login, student, employer):
+def test_addresses_are_for_students_and_by_post_only(login, student, employer):
     old = feed_url(student)
 
-    assert login(student).get(RESET_URL).status_code == 405
-    assert login(employer).post(RESET_URL).status_code == 404
+    assert login(student).get(ADDRESS_URL).status_code == 405
+    assert login(employer).post(ADDRESS_URL).status_code == 404
+    assert not CalendarFeed.objects.filter(user=employer).exists()
     assert Client().get(old).status_code == 200
 
 

@@ -1,4 +1,4 @@
-"""A student copies their private calendar address into a calendar app, then resets it."""
+"""A student gets a private calendar address, copies it into a calendar app, then resets it."""
 
 import pytest
 from playwright.sync_api import expect
@@ -10,7 +10,7 @@ from tests.factories import PASSWORD, ListingFactory, StudentFactory
 pytestmark = pytest.mark.e2e
 
 
-def test_student_copies_the_calendar_address_and_resets_it(new_context, transactional_db):
+def test_student_gets_copies_and_resets_the_calendar_address(new_context, transactional_db):
     student = StudentFactory(email="ines.m@student.test", first_name="Inès")
     listing = ListingFactory(published=True, title="Map our volunteer routes")
     SavedListing.save_for(user=student, listing=listing)
@@ -20,6 +20,9 @@ def test_student_copies_the_calendar_address_and_resets_it(new_context, transact
     page.goto("/")
     sign_in(page, student.email, PASSWORD)
     page.goto("/applications/")
+    check_page(page)
+    page.get_by_role("button", name="Get my calendar address").click()
+    expect(page.get_by_text("Your private calendar address is ready")).to_be_visible()
     check_page(page)
 
     address = page.get_by_label("Your private calendar address")

@@ -267,12 +267,12 @@ TABLE: list[Row] = [
     r("applications:calendar", GET, signed_in(200)),
     # The private subscription address: the token is the credential, whoever holds it (a
     # calendar app, signed in as anyone or no one) gets the same calendar; an unknown or
-    # reset token is a 404. Only a student resets their own address, by POST.
+    # reset token is a 404. Only a student gets (or resets) their own address, by POST.
     r("applications:calendar_feed", GET, every(200), {"token": W.calendar_token}),
     r("applications:calendar_feed", POST, every(405), {"token": W.calendar_token}),
     r("applications:calendar_feed", GET, every(404), {"token": "no-such-calendar-token"}),
-    r("applications:calendar_reset", GET, signed_in(405)),
-    r("applications:calendar_reset", POST, students("302 /applications/", others=404)),
+    r("applications:calendar_address", GET, signed_in(405)),
+    r("applications:calendar_address", POST, students("302 /applications/", others=404)),
     r(
         "applications:detail",
         GET,
@@ -668,7 +668,7 @@ def build_world(*, student, other_student, employer, other_employer, suspended_e
         skill=skill,
         career_center=Group.objects.get(name=settings.CAREER_CENTER_GROUP),
         keep_alive_token=SavedSearch.keep_alive_token(student.pk),
-        calendar_token=CalendarFeed.for_student(student).token,
+        calendar_token=CalendarFeed.issue(student)[0].token,
         unsubscribe_token=unsubscribe_token(student.pk, "reminders"),
         # Text that must never appear where its owner's stranger is refused.
         draft_secret=draft.title,
