@@ -17,6 +17,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from applications.models import CalendarFeed
+from applications.privacy import delete_student_account
 from listings.models import Listing, SavedListing
 from tests.factories import ApplicationFactory, ListingFactory, StudentFactory
 from tests.test_templates import assert_no_inline_style_or_script
@@ -390,6 +391,17 @@ def test_addresses_are_for_students_and_by_post_only(login, student, employer):
     assert login(employer).post(ADDRESS_URL).status_code == 404
     assert not CalendarFeed.objects.filter(user=employer).exists()
     assert Client().get(old).status_code == 200
+
+
+def test_the_data_download_names_the_address_and_deleting_the_account_revokes_it(login, student):
+    assert login(student).get(reverse("privacy_data")).json()["calendar_address"] is None
+    url = feed_url(student)
+
+    data = login(student).get(reverse("privacy_data")).json()
+    assert data["calendar_address"]["address"] == url
+
+    delete_student_account(student)
+    assert Client().get(url).status_code == 404
 
 
 def test_the_feed_costs_the_same_queries_however_many_deadlines(student, organization):
