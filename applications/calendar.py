@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from applications.models import Application
 from listings.models import Listing, SavedListing
@@ -211,7 +211,8 @@ def deadlines_calendar(
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "MicroIntern deadlines")
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH_INTERVAL)
+    # Outlook's older name for the same; an X- property is text unless written as a duration.
+    calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL).to_ical().decode())
     for item in deadlines:
         url = absolute(item.path)
         event = Event()

@@ -294,6 +294,9 @@ def test_both_parsers_read_the_same_feed(student, employer, organization):
         for uid, event in first.items()
     }
     assert second.prodid.value == "-//MicroIntern//Student deadlines//EN"
+    # Subscribed calendars are asked to read it again every 6 hours (RFC 7986, and Outlook).
+    assert second.contents["refresh-interval"][0].value == "PT6H"
+    assert second.contents["x-published-ttl"][0].value == "PT6H"
 
 
 # --- The private subscription address ------------------------------------------------------
