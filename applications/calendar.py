@@ -68,7 +68,7 @@ def application_deadlines(application: Application, *, since: datetime.datetime)
     path = application.get_absolute_url()
     events: list[Deadline] = []
 
-    def add(kind: str, summary: str, description: str, cancelled: bool, **when) -> None:
+    def add(kind: str, summary: str, description: str, *, cancelled: bool, **when) -> None:
         if cancelled:
             summary = f"Cancelled: {summary}"
             sequence = _listing_sequence(listing, True) if "date" in when else 1
@@ -94,7 +94,7 @@ def application_deadlines(application: Application, *, since: datetime.datetime)
             closes,
             f"{organization} decides after applications close. "
             "Your application is in; nothing to do until then.",
-            False,
+            cancelled=False,
             date=listing.application_deadline,
         )
     elif (
@@ -108,9 +108,9 @@ def application_deadlines(application: Application, *, since: datetime.datetime)
         reason = (
             "You withdrew this application."
             if status == S.WITHDRAWN
-            else (f"{organization} cancelled the project.")
+            else f"{organization} cancelled the project."
         )
-        add("deadline", closes, reason, True, date=listing.application_deadline)
+        add("deadline", closes, reason, cancelled=True, date=listing.application_deadline)
 
     respond = f"Respond to the offer: {listing.title} ({organization})"
     if status == S.OFFERED and application.offer_expires_at:
@@ -118,7 +118,7 @@ def application_deadlines(application: Application, *, since: datetime.datetime)
             "offer",
             respond,
             "Accept or decline the offer before it expires.",
-            False,
+            cancelled=False,
             at=application.offer_expires_at,
         )
     elif (
@@ -129,10 +129,14 @@ def application_deadlines(application: Application, *, since: datetime.datetime)
     ):
         reason = {
             S.DECLINED: "You declined the offer.",
-            S.OFFER_EXPIRED: "The offer lapsed.",
+            S.OFFER_EXPIRED: (
+                f"{organization} cancelled the project."
+                if listing_cancelled
+                else "The offer was not answered in time."
+            ),
             S.WITHDRAWN: "You withdrew this application.",
         }[status]
-        add("offer", respond, reason, True, at=application.offer_expires_at)
+        add("offer", respond, reason, cancelled=True, at=application.offer_expires_at)
 
     due = f"Work due: {listing.title} ({organization})"
     if status in WORK_DUE and not listing_cancelled:
@@ -140,11 +144,17 @@ def application_deadlines(application: Application, *, since: datetime.datetime)
             "due",
             due,
             "Submit your work on MicroIntern by the end of this day.",
-            False,
+            cancelled=False,
             date=listing.due_date,
         )
     elif recent and application.accepted_at is not None and listing_cancelled:
-        add("due", due, f"{organization} cancelled the project.", True, date=listing.due_date)
+        add(
+            "due",
+            due,
+            f"{organization} cancelled the project.",
+            cancelled=True,
+            date=listing.due_date,
+        )
     return events
 
 

@@ -212,19 +212,28 @@ def test_a_withdrawn_application_cancels_its_deadline(student, listing):
 
 
 def test_a_cancelled_project_cancels_the_applications_events(student, employer, organization):
-    listing = ListingFactory(published=True, organization=organization, openings=2)
+    listing = ListingFactory(published=True, organization=organization, openings=3)
     waiting = ApplicationFactory(listing=listing, student=student)
     working = ApplicationFactory(listing=listing, student=StudentFactory())
     working.offer(by=employer)
     working.accept(by=working.student)
+    offered = ApplicationFactory(listing=listing, student=StudentFactory())
+    offered.offer(by=employer)
     waiting_uid = f"application-{waiting.pk}-deadline@{DOMAIN}"
     due_uid = f"application-{working.pk}-due@{DOMAIN}"
+    offer_uid = f"application-{offered.pk}-offer@{DOMAIN}"
     assert subscribe(working.student)[due_uid]["status"] == "CONFIRMED"
 
     Listing.objects.get(pk=listing.pk).cancel(by=employer, note="The budget was cut.")
 
-    assert subscribe(student)[waiting_uid]["status"] == "CANCELLED"
-    assert subscribe(working.student)[due_uid]["status"] == "CANCELLED"
+    for person, uid in [
+        (student, waiting_uid),
+        (working.student, due_uid),
+        (offered.student, offer_uid),
+    ]:
+        event = subscribe(person)[uid]
+        assert event["status"] == "CANCELLED", uid
+        assert "Northwind Test cancelled the project." in str(event["event"]["DESCRIPTION"])
 
 
 def test_sequence_rises_when_a_date_moves_and_the_uid_stays(student, employer, organization):
