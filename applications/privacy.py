@@ -3,7 +3,8 @@
 Deleting keeps what organizations and the career center need for their records (each
 application's status history and dates, ratings) under an anonymous placeholder person,
 and removes everything that identifies the student: name, email, profile, résumé files,
-the pitch and notes they wrote, saved listings and searches, notifications.
+the pitch and notes they wrote, saved listings and searches, notifications, the private
+calendar address.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.views.generic import FormView, View
 from django_ratelimit.core import is_ratelimited
 
 from accounts.models import StudentProfile
-from applications.models import Application, ApplicationEvent, Feedback
+from applications.models import Application, ApplicationEvent, CalendarFeed, Feedback
 from applications.views import actor_label
 from listings.models import ListingReport, SavedListing
 from notifications.models import Notification, NotificationPreference
@@ -207,6 +208,18 @@ def student_data(user) -> dict:
             preference.category: preference.email_enabled
             for preference in NotificationPreference.objects.filter(user=user)
         },
+        # The private address that calendar apps read the student's deadlines from.
+        "calendar_address": next(
+            (
+                {
+                    "address": feed.get_absolute_url(),
+                    "created_at": _when(feed.created_at),
+                    "reset_at": _when(feed.reset_at),
+                }
+                for feed in CalendarFeed.objects.filter(user=user)
+            ),
+            None,
+        ),
     }
 
 

@@ -11,6 +11,16 @@ urlpatterns = [
     path("listings/<slug:slug>/apply/", views.ApplyView.as_view(), name="apply"),
     path("applications/", views.ApplicationListView.as_view(), name="list"),
     path("applications/calendar.ics", views.DeadlinesCalendarView.as_view(), name="calendar"),
+    path(
+        "applications/calendar/<slug:token>.ics",
+        views.CalendarFeedView.as_view(),
+        name="calendar_feed",
+    ),
+    path(
+        "applications/calendar/address/",
+        views.CalendarFeedIssueView.as_view(),
+        name="calendar_address",
+    ),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="detail"),
     path(
         "applications/<int:pk>/withdraw/",

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateformat import format as format_date
@@ -19,9 +20,9 @@ from django.views.generic.detail import SingleObjectMixin
 from django_ratelimit.core import is_ratelimited
 
 from accounts.models import StudentProfile
-from applications.calendar import WORK_DUE, deadlines_calendar
+from applications.calendar import deadlines_calendar, student_deadlines
 from applications.forms import ApplyForm, FeedbackForm, SubmitWorkForm, TestimonialForm
-from applications.models import AlreadyApplied, Application, Feedback, NextStep
+from applications.models import AlreadyApplied, Application, CalendarFeed, Feedback, NextStep
 from listings.models import Listing
 
 
@@ -166,6 +167,11 @@ class ApplicationListView(StudentApplicationsMixin, ListView):
             for key, title, statuses in self.GROUPS
         ]
         context["is_student"] = _profile(self.request.user) is not None
+        if context["is_student"]:
+            feed = CalendarFeed.objects.filter(user=self.request.user).first()
+            context["calendar_feed_url"] = (
+                self.request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
+            )
         return context
 
 
@@ -372,20 +378,60 @@ class ApplicationTestimonialView(ApplicationActionView):
 # --- Calendar --------------------------------------------------------------------------------
 
 
+def calendar_response(request: HttpRequest, user, *, filename: str) -> HttpResponse:
+    """One student's deadlines feed; never stored by a shared cache."""
+    body = deadlines_calendar(student_deadlines(user), absolute=request.build_absolute_uri)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 class DeadlinesCalendarView(LoginRequiredMixin, View):
     """The signed-in student's deadlines as an .ics file to import into a calendar."""
 
     filename = "microintern-deadlines.ics"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        applications = (
-            Application.objects.for_student(request.user)
-            .filter(status__in=Application.PRE_ACCEPTANCE | WORK_DUE)
-            .select_related("listing__organization")
-            .order_by("created_at", "pk")
+        return calendar_response(request, request.user, filename=self.filename)
+
+
+class CalendarFeedView(View):
+    """The same calendar at the student's private address, for calendar apps to subscribe to.
+
+    The token is the only credential: the view never reads the session or the signed-in
+    user, so whoever holds the address gets the same answer, and calendar apps (which
+    cannot sign in) get it too. An unknown or reset token is a 404.
+    """
+
+    filename = "microintern-deadlines.ics"
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        feed = get_object_or_404(
+            CalendarFeed.objects.select_related("user"), token=token, user__is_active=True
         )
-        body = deadlines_calendar(applications, absolute=request.build_absolute_uri)
-        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
-        patch_cache_control(response, private=True, no_store=True)
-        return response
+        return calendar_response(request, feed.user, filename=self.filename)
+
+
+class CalendarFeedIssueView(LoginRequiredMixin, View):
+    """Give the student a private calendar address, or a new one that revokes the old."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if _profile(request.user) is None:
+            raise Http404("Only students have a calendar address.")
+        _feed, first = CalendarFeed.issue(request.user)
+        if first:
+            message = (
+                "Your private calendar address is ready: copy it into your calendar app "
+                "to see your deadlines there."
+            )
+        else:
+            message = (
+                "Your calendar has a new address. Calendars subscribed to the old address no "
+                "longer receive your deadlines: subscribe again with the new address below."
+            )
+        messages.success(request, message)
+        return redirect(f"{reverse('applications:list')}#calendar")

@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar
 
 from accounts.models import Organization
 from applications.models import Application, ApplicationEvent, Feedback
@@ -435,48 +434,3 @@ def test_forbidden_actions_say_why_and_change_nothing(
     assert refreshed(application).status == after
     assert application.events.count() == events
     assert not Feedback.objects.filter(application=application, author_role="student").exists()
-
-
-# --- Calendar --------------------------------------------------------------------------------------
-
-
-def test_calendar_holds_the_students_deadlines(login, student, other_student, organization):
-    def make(title, **fields):
-        return ApplicationFactory(
-            listing=ListingFactory(published=True, organization=organization, title=title),
-            **fields,
-        )
-
-    pending = make("Alpha", student=student)
-    offered = make("Beta", student=student, status="offered")
-    accepted = make("Gamma", student=student, status="accepted")
-    make("Delta", student=student, status="completed")
-    make("Epsilon", student=student, status="withdrawn")
-    make("Zeta", student=other_student)
-
-    response = login(student).get(CALENDAR_URL)
-
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/calendar")
-    assert response["Content-Disposition"] == 'attachment; filename="microintern-deadlines.ics"'
-    calendar = Calendar.from_ical(response.content)
-    events = {str(event["SUMMARY"]): event for event in calendar.walk("VEVENT")}
-    assert set(events) == {
-        "Applications close: Alpha (Northwind Test)",
-        "Respond to the offer: Beta (Northwind Test)",
-        "Work due: Gamma (Northwind Test)",
-    }
-    closes = events["Applications close: Alpha (Northwind Test)"]
-    assert closes.decoded("DTSTART") == pending.listing.application_deadline
-    offer = events["Respond to the offer: Beta (Northwind Test)"]
-    assert offer.decoded("DTEND") == offered.offer_expires_at.replace(microsecond=0)
-    due = events["Work due: Gamma (Northwind Test)"]
-    assert due.decoded("DTSTART") == accepted.listing.due_date
-    assert str(due["URL"]).endswith(url("detail", accepted))
-    assert len({str(event["UID"]) for event in events.values()}) == 3
-
-
-def test_calendar_is_empty_without_deadlines(login, student):
-    calendar = Calendar.from_ical(login(student).get(CALENDAR_URL).content)
-
-    assert calendar.walk("VEVENT") == []

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from applications.models import Application, Feedback
+from applications.models import Application, CalendarFeed, Feedback
 from listings.models import ListingReport
 from notifications.outbox import queue_email
 from notifications.tokens import unsubscribe_token
@@ -266,6 +266,14 @@ TABLE: list[Row] = [
     ),
     r("applications:list", GET, signed_in(200)),
     r("applications:calendar", GET, signed_in(200)),
+    # The private subscription address: the token is the credential, whoever holds it (a
+    # calendar app, signed in as anyone or no one) gets the same calendar; an unknown or
+    # reset token is a 404. Only a student gets (or resets) their own address, by POST.
+    r("applications:calendar_feed", GET, every(200), {"token": W.calendar_token}),
+    r("applications:calendar_feed", POST, every(405), {"token": W.calendar_token}),
+    r("applications:calendar_feed", GET, every(404), {"token": "no-such-calendar-token"}),
+    r("applications:calendar_address", GET, signed_in(405)),
+    r("applications:calendar_address", POST, students("302 /applications/", others=404)),
     r(
         "applications:detail",
         GET,
@@ -661,6 +669,7 @@ def build_world(*, student, other_student, employer, other_employer, suspended_e
         skill=skill,
         career_center=Group.objects.get(name=settings.CAREER_CENTER_GROUP),
         keep_alive_token=SavedSearch.keep_alive_token(student.pk),
+        calendar_token=CalendarFeed.issue(student)[0].token,
         unsubscribe_token=unsubscribe_token(student.pk, "reminders"),
         # Text that must never appear where its owner's stranger is refused.
         draft_secret=draft.title,
