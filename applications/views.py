@@ -187,15 +187,6 @@ class ApplicationDetailView(StudentApplicationsMixin, DetailView):
         return context
 
 
-def actor_label(event, application: Application) -> str:
-    """Who did it, as the student should read it: never a staff member's address."""
-    if event.actor_id is None:
-        return "MicroIntern (automatic)"
-    if event.actor_id == application.student_id:
-        return "You"
-    return application.listing.organization.name
-
-
 def detail_context(application: Application, **forms) -> dict:
     """Everything the application page shows; bound forms with errors may be passed in."""
     now = timezone.now()
@@ -206,7 +197,7 @@ def detail_context(application: Application, **forms) -> dict:
         "listing": application.listing,
         "listing_public": application.listing.status in PUBLIC_LISTING_STATES,
         "timeline": [
-            {"event": event, "actor": actor_label(event, application)}
+            {"event": event, "actor": event.actor_for_student(application)}
             for event in application.events.all()
         ],
         "shows_due_date": application.status in Application.ENGAGED,
