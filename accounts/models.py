@@ -227,7 +227,6 @@ class Organization(LifecycleModel, models.Model):
     class Meta:
         ordering = ["name"]
 
-    # Set here, not in Meta: a nested class cannot see the choices declared beside it.
     Meta.constraints = [
         choices_constraint("organization_verification_valid", Verification, field="verification")
     ]

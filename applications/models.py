@@ -278,7 +278,6 @@ class Application(LifecycleModel, models.Model):
             ),
         ]
 
-    # Set here, not in Meta: a nested class cannot see the choices declared beside it.
     Meta.constraints += [choices_constraint("application_status_valid", Status)]
 
     def __str__(self) -> str:

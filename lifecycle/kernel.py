@@ -235,5 +235,9 @@ class StatusIs:
 def choices_constraint(
     name: str, choices: type[models.Choices], *, field: str = "status"
 ) -> models.CheckConstraint:
-    """The database's copy of a field's choices: no other value is ever stored."""
+    """The database's copy of a field's choices: no other value is ever stored.
+
+    A nested `class Meta` cannot see the choices declared beside it in the model, so the
+    constraint is added right after it: `Meta.constraints += [choices_constraint(...)]`.
+    """
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)

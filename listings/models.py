@@ -342,7 +342,6 @@ class Listing(LifecycleModel, models.Model):
             ),
         ]
 
-    # Set here, not in Meta: a nested class cannot see the choices declared beside it.
     Meta.constraints += [
         choices_constraint("listing_status_valid", Status),
         choices_constraint("listing_location_type_valid", LocationType, field="location_type"),
@@ -534,22 +533,21 @@ class Listing(LifecycleModel, models.Model):
 
     def resubmit_after_edit(self, *, by, changed: list[str]) -> None:
         """A material edit to a published listing takes it down and sends it back to review."""
-        self.apply_transition(
-            "resubmit_after_edit",
-            by=by,
-            note=f"Edited after publication: {self._labels(changed)}.",
-            event_fields={"reason": "material_edit"},
-            fields={"revision": F("revision") + 1, **self._risk_fields()},
-        )
-        self.refresh_from_db(fields=["revision"])
+        note = f"Edited after publication: {self._labels(changed)}."
+        self._revise("resubmit_after_edit", by=by, reason="material_edit", note=note)
 
     def revise_in_review(self, *, by, changed: list[str]) -> None:
-        """An edit while waiting for review: a new revision, its risk signals computed again."""
+        """An edit while waiting for review: it keeps its place in the queue."""
+        note = f"Edited while waiting for review: {self._labels(changed)}."
+        self._revise("revise_in_review", by=by, reason="edited_in_review", note=note)
+
+    def _revise(self, transition: str, *, by, reason: str, note: str) -> None:
+        """A new revision to review: its risk signals computed again, the edit in its history."""
         self.apply_transition(
-            "revise_in_review",
+            transition,
             by=by,
-            note=f"Edited while waiting for review: {self._labels(changed)}.",
-            event_fields={"reason": "edited_in_review"},
+            note=note,
+            event_fields={"reason": reason},
             fields={"revision": F("revision") + 1, **self._risk_fields()},
         )
         self.refresh_from_db(fields=["revision"])

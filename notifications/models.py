@@ -246,7 +246,6 @@ class Notification(models.Model):
         ]
         permissions = [("retry_notification", "Can put failed notifications back in the queue")]
 
-    # Set here, not in Meta: a nested class cannot see the choices declared beside it.
     Meta.constraints += [choices_constraint("notification_status_valid", Status)]
     status_is = StatusIs(Status)
 

@@ -91,7 +91,6 @@ class Export(models.Model):
             ),
         ]
 
-    # Set here, not in Meta: a nested class cannot see the choices declared beside it.
     Meta.constraints += [
         choices_constraint("export_kind_valid", Kind, field="kind"),
         choices_constraint("export_delivery_valid", Delivery, field="delivery"),
