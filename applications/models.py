@@ -294,11 +294,13 @@ class Application(LifecycleModel, models.Model):
 
     @property
     def can_withdraw(self) -> bool:
-        return self.status in self.PRE_ACCEPTANCE
+        """The student may still withdraw (the `withdraw` transition starts here)."""
+        return "withdraw" in self.allowed_transitions()
 
     @property
     def can_submit_work(self) -> bool:
-        return self.status in {self.Status.ACCEPTED, self.Status.REVISION_REQUESTED}
+        """The student may hand in work now (the `submit_work` transition starts here)."""
+        return "submit_work" in self.allowed_transitions()
 
     @property
     def next_step(self) -> NextStep | None:

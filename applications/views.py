@@ -201,7 +201,7 @@ def detail_context(application: Application, **forms) -> dict:
             for event in application.events.all()
         ],
         "shows_due_date": application.status in Application.ENGAGED,
-        "offer_open": application.status == Application.Status.OFFERED
+        "offer_open": "accept" in application.allowed_transitions()
         and application.offer_expires_at is not None
         and application.offer_expires_at >= now,
         "student_feedback": student_feedback,
