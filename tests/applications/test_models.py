@@ -94,7 +94,7 @@ def test_what_the_student_can_do_next_follows_the_declaration():
         "expire_offer",
         "withdraw",
     ]
-    assert Application.transitions_from(S.COMPLETED) == []
+    assert Application.transitions_from(S.WITHDRAWN) == []
 
 
 def test_students_only_act_on_their_own_application(other_student):
