@@ -13,14 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.uploads import private_storage, validate_resume
-from lifecycle import (
-    Lifecycle,
-    LifecycleEvent,
-    LifecycleModel,
-    StatusIs,
-    Transition,
-    choices_constraint,
-)
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
 from listings.models import Listing
 from notifications.outbox import queue_email
 
@@ -230,7 +223,6 @@ class Application(LifecycleModel, models.Model):
             notify={"incomplete": ("student",)},
         ),
     )
-    status_is = StatusIs(Status)
 
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="applications")
     student = models.ForeignKey(

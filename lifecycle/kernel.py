@@ -109,6 +109,11 @@ class LifecycleModel:
         """What can happen next to this object, as far as its state goes."""
         return self.transitions_from(getattr(self, self.TRANSITIONS.field))
 
+    @property
+    def status_is(self) -> _Predicates:
+        """Status predicates for templates: `{% if application.status_is.offered %}`."""
+        return _Predicates(getattr(self, self.TRANSITIONS.field), self.TRANSITIONS.states)
+
     # --- Hooks a lifecycle may override -------------------------------------------------
 
     def transition_refused(self, current: str, transition: Transition, target: str) -> str:

@@ -16,14 +16,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from accounts.models import Organization
-from lifecycle import (
-    Lifecycle,
-    LifecycleEvent,
-    LifecycleModel,
-    StatusIs,
-    Transition,
-    choices_constraint,
-)
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
 from listings import risk
 from listings.text import render_markdown
 from notifications.outbox import queue_email
@@ -180,7 +173,6 @@ class Listing(LifecycleModel, models.Model):
             source=OPEN_STATES, target=Status.CANCELLED, verb="cancelled", stamp=("closed_at",)
         ),
     )
-    status_is = StatusIs(Status)
     #: Everything a student can see on the listing (its page, its card, its JSON-LD), plus
     #: what staff judge on students' behalf (contact email, pay justification). After
     #: publication a change to any of them sends the listing back to review

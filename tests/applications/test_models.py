@@ -23,21 +23,9 @@ pytestmark = pytest.mark.django_db
 
 # Every transition method, the states it accepts and where it leads: the declaration.
 TRANSITIONS = Application.TRANSITIONS
-# Who calls each transition method.
-ACTORS = {
-    "mark_viewed": "employer",
-    "shortlist": "employer",
-    "offer": "employer",
-    "accept": "student",
-    "decline": "student",
-    "expire_offer": "system",
-    "withdraw": "student",
-    "not_select": "employer",
-    "submit_work": "student",
-    "request_revision": "employer",
-    "complete": "employer",
-    "mark_incomplete": "employer",
-}
+# Who calls each transition method: the student, the system, else the employer.
+STUDENT_CALLS = {"accept", "decline", "withdraw", "submit_work"}
+SYSTEM_CALLS = {"expire_offer"}
 KWARGS = {
     "submit_work": {"links": ["https://example.org/report.pdf"], "note": "Done."},
     "request_revision": {"note": "Add the summary table."},
@@ -46,10 +34,11 @@ KWARGS = {
 
 
 def call(application, method, employer):
-    actor = {"employer": employer, "student": application.student, "system": None}[ACTORS[method]]
     kwargs = dict(KWARGS.get(method, {}))
-    if actor is not None or method not in {"expire_offer"}:
-        kwargs["by"] = actor
+    if method in STUDENT_CALLS:
+        kwargs["by"] = application.student
+    elif method not in SYSTEM_CALLS:
+        kwargs["by"] = employer
     return getattr(application, method)(**kwargs)
 
 
