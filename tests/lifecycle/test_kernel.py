@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.template import Context, Template
 
@@ -12,6 +12,7 @@ from accounts.models import Membership, Organization
 from applications.models import Application
 from lifecycle import Lifecycle, Transition, UnknownStatus
 from listings.models import Listing
+from notifications.models import Notification
 from tests.factories import ApplicationFactory, ListingFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,35 @@ def test_who_did_it_for_an_organization_names_its_people_and_the_career_center(e
 
     assert closed.actor_label(staff_as="Career center") == employer.display_name
     assert completed.actor_label(staff_as="Career center") == "Career center"
+
+
+# --- The one way a state changes ------------------------------------------------------------
+
+
+def test_declared_emails_are_stored_with_the_event_and_leave_after_commit(
+    employer, django_capture_on_commit_callbacks
+):
+    application = ApplicationFactory(
+        status=Application.Status.SHORTLISTED,
+        listing=ListingFactory(published=True, organization=employer.employer_organizations()[0]),
+    )
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        application.offer(by=employer)
+        queued = Notification.objects.get(kind="applications.offered")
+        assert queued.status == Notification.Status.PENDING
+
+    event = application.events.get()
+    assert queued.recipient == application.student
+    assert queued.dedupe_key == f"applications.offered:{event.pk}:{application.student.pk}"
+    assert len(callbacks) == 1  # the hand-over to Celery waits for the commit
+
+
+def test_a_refused_transition_writes_and_queues_nothing(employer):
+    application = ApplicationFactory(status=Application.Status.WITHDRAWN)
+
+    with pytest.raises(ValidationError, match="was withdrawn; it cannot be offered now"):
+        application.offer(by=employer)
+
+    assert not application.events.exists()
+    assert not Notification.objects.exists()
