@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.uploads import private_storage, resume_path, validate_resume
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
 
 
 class UserManager(BaseUserManager):
@@ -163,13 +164,35 @@ def organization_logo_path(instance: Organization, filename: str) -> str:
     return f"logos/{instance.slug}.{suffix}"
 
 
-class Organization(models.Model):
+class Organization(LifecycleModel, models.Model):
     """A hiring organization: a company, non-profit or campus office."""
 
     class Verification(models.TextChoices):
         PENDING = "pending", "Pending verification"
         VERIFIED = "verified", "Verified"
         SUSPENDED = "suspended", "Suspended"
+
+    TRANSITIONS = Lifecycle(
+        Verification,
+        field="verification",
+        verify=Transition(
+            source={Verification.PENDING},
+            target=Verification.VERIFIED,
+            stamp=("verified_at",),
+            stamp_by="verified_by",
+        ),
+        suspend=Transition(
+            source={Verification.PENDING, Verification.VERIFIED}, target=Verification.SUSPENDED
+        ),
+        # Back to where it was before the suspension (see `reinstate`).
+        reinstate=Transition(
+            source={Verification.SUSPENDED},
+            target=(Verification.PENDING, Verification.VERIFIED),
+        ),
+        return_to_verification=Transition(
+            source={Verification.VERIFIED}, target=Verification.PENDING
+        ),
+    )
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -203,12 +226,10 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(verification__in=["pending", "verified", "suspended"]),
-                name="organization_verification_valid",
-            ),
-        ]
+
+    Meta.constraints = [
+        choices_constraint("organization_verification_valid", Verification, field="verification")
+    ]
 
     def __str__(self) -> str:
         return self.name
@@ -264,29 +285,9 @@ class Organization(models.Model):
             lookups["memberships__role"] = role
         return User.objects.filter(is_active=True, **lookups)
 
-    def _transition(self, *, to: str, allowed_from: set[str], by, note: str = "") -> None:
-        with transaction.atomic():
-            locked = Organization.objects.select_for_update().get(pk=self.pk)
-            if locked.verification not in allowed_from:
-                raise ValidationError(
-                    f"{self.name} is {locked.get_verification_display().lower()}; "
-                    f"it cannot become {self.Verification(to).label.lower()}."
-                )
-            from_status = locked.verification
-            self.verification = to
-            fields = ["verification", "updated_at"]
-            if to == self.Verification.VERIFIED:
-                self.verified_at = timezone.now()
-                self.verified_by = by
-                fields += ["verified_at", "verified_by"]
-            self.save(update_fields=fields)
-            OrganizationEvent.objects.create(
-                organization=self,
-                actor=by,
-                from_status=from_status,
-                to_status=to,
-                note=note,
-            )
+    def transition_refused(self, current: str, transition: Transition, target: str) -> str:
+        label = self.TRANSITIONS.label
+        return f"{self.name} is {label(current).lower()}; it cannot become {label(target).lower()}."
 
     def verify(self, *, by, note: str = "") -> None:
         """Mark a pending organization as verified so its listings can be published.
@@ -304,12 +305,7 @@ class Organization(models.Model):
                 note = f"{note} {kept}".strip()
                 self.email_domain = ""
                 self.save(update_fields=["email_domain", "updated_at"])
-            self._transition(
-                to=self.Verification.VERIFIED,
-                allowed_from={self.Verification.PENDING},
-                by=by,
-                note=note,
-            )
+            self.apply_transition("verify", by=by, note=note)
 
     #: Changing these on a verified organization sends it back to verification.
     IDENTITY_FIELDS = ("name", "website")
@@ -345,14 +341,13 @@ class Organization(models.Model):
                 f"{field} changed from “{getattr(stored, field)}” to “{getattr(self, field)}”"
                 for field in changed
             )
-            self._transition(
-                to=self.Verification.PENDING,
-                allowed_from={self.Verification.VERIFIED},
-                by=by,
-                note=f"Back to verification: {note}.",
-            )
+            self.return_to_verification(by=by, note=f"Back to verification: {note}.")
             self._tell_staff_to_verify_again(by=by, note=note)
         return True
+
+    def return_to_verification(self, *, by, note: str = "") -> None:
+        """A verified organization whose identity changed waits for staff to verify it again."""
+        self.apply_transition("return_to_verification", by=by, note=note)
 
     def _tell_staff_to_verify_again(self, *, by, note: str) -> None:
         from notifications.outbox import queue_email
@@ -373,12 +368,7 @@ class Organization(models.Model):
 
     def suspend(self, *, by, note: str = "") -> None:
         """Suspend an organization: its members lose access to the employer site."""
-        self._transition(
-            to=self.Verification.SUSPENDED,
-            allowed_from={self.Verification.PENDING, self.Verification.VERIFIED},
-            by=by,
-            note=note,
-        )
+        self.apply_transition("suspend", by=by, note=note)
 
     def reinstate(self, *, by, note: str = "") -> None:
         """Lift a suspension: back to where it was, so reinstating never skips verification."""
@@ -387,32 +377,23 @@ class Organization(models.Model):
             .values_list("from_status", flat=True)
             .first()
         )
-        self._transition(
-            to=(
-                self.Verification.PENDING
-                if suspended_from == self.Verification.PENDING
-                else self.Verification.VERIFIED
-            ),
-            allowed_from={self.Verification.SUSPENDED},
-            by=by,
-            note=note,
-        )
+        if suspended_from == self.Verification.PENDING:
+            self.apply_transition("reinstate", by=by, note=note, to=self.Verification.PENDING)
+        else:
+            # Verified again now, by whoever lifted the suspension.
+            self.apply_transition(
+                "reinstate",
+                by=by,
+                note=note,
+                to=self.Verification.VERIFIED,
+                fields={"verified_at": timezone.now(), "verified_by": by},
+            )
 
 
-class OrganizationEvent(models.Model):
+class OrganizationEvent(LifecycleEvent):
     """Append-only record of an organization's verification changes."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    note = models.TextField(blank=True, max_length=5000)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.from_status} → {self.to_status}"
@@ -430,7 +411,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.exclude(status=Membership.Status.UNCONFIRMED)
 
 
-class Membership(models.Model):
+class Membership(LifecycleModel, models.Model):
     """A person's place in an organization: owners manage members, members post listings."""
 
     class Role(models.TextChoices):
@@ -442,6 +423,28 @@ class Membership(models.Model):
         REQUESTED = "requested", "Asked to join"
         ACTIVE = "active", "Active"
         REMOVED = "removed", "Removed"
+
+    TRANSITIONS = Lifecycle(
+        Status,
+        # The requester confirmed their address: the owners see the request.
+        confirm=Transition(
+            source={Status.UNCONFIRMED}, target=Status.REQUESTED, guard="_check_address_confirmed"
+        ),
+        approve=Transition(
+            source={Status.REQUESTED, Status.REMOVED},
+            target=Status.ACTIVE,
+            stamp=("decided_at",),
+            stamp_by="decided_by",
+            notify={"join_approved": ("member",)},
+        ),
+        remove=Transition(
+            source={Status.UNCONFIRMED, Status.REQUESTED, Status.ACTIVE},
+            target=Status.REMOVED,
+            stamp=("decided_at",),
+            stamp_by="decided_by",
+            guard="_check_another_owner_remains",
+        ),
+    )
 
     #: Join requests an organization's owners are emailed about in an hour; requests past
     #: it still wait on the members page, without an email each.
@@ -469,14 +472,12 @@ class Membership(models.Model):
         ordering = ["organization__name", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org"),
-            models.CheckConstraint(
-                condition=Q(role__in=["owner", "member"]), name="membership_role_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["unconfirmed", "requested", "active", "removed"]),
-                name="membership_status_valid",
-            ),
         ]
+
+    Meta.constraints += [
+        choices_constraint("membership_role_valid", Role, field="role"),
+        choices_constraint("membership_status_valid", Status),
+    ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization}"
@@ -485,16 +486,19 @@ class Membership(models.Model):
         self, *, by, from_status: str, note: str = "", owners_emailed: bool = False
     ) -> MembershipEvent:
         """Write the event row for a change of this membership (status and role as now)."""
-        return MembershipEvent.objects.create(
-            membership=self,
-            organization_id=self.organization_id,
-            actor=by if getattr(by, "pk", None) else None,
+        return self.write_event(
+            by=by,
             from_status=from_status,
             to_status=self.status,
-            role=self.role,
             note=note,
             owners_emailed=owners_emailed,
         )
+
+    def transition_event_fields(self) -> dict:
+        return {"organization_id": self.organization_id, "role": self.role}
+
+    def transition_refused(self, current: str, transition: Transition, target: str) -> str:
+        return f"{self.user} is already {self.TRANSITIONS.label(current).lower()}."
 
     @classmethod
     def ask_to_join(cls, *, user, organization: Organization) -> Membership:
@@ -522,15 +526,6 @@ class Membership(models.Model):
         with transaction.atomic():
             # Locking the organization counts its requests of the last hour one at a time.
             organization = Organization.objects.select_for_update().get(pk=self.organization_id)
-            locked = Membership.objects.select_for_update().get(pk=self.pk)
-            if locked.status != self.Status.UNCONFIRMED:
-                raise ValidationError(f"{self.user} is already {locked.get_status_display()}.")
-            if not self.user.emailaddress_set.filter(
-                email__iexact=self.user.email, verified=True
-            ).exists():
-                raise ValidationError(
-                    f"{self.user} has not confirmed their address yet; the request waits."
-                )
             since = timezone.now() - datetime.timedelta(hours=1)
             emailed_lately = MembershipEvent.objects.filter(
                 organization=organization,
@@ -539,20 +534,26 @@ class Membership(models.Model):
                 created_at__gte=since,
             ).count()
             email_owners = emailed_lately < self.JOIN_REQUEST_EMAILS_PER_HOUR
-            self.status = self.Status.REQUESTED
-            self.save(update_fields=["status"])
-            self.record(
+            self.apply_transition(
+                "confirm",
                 by=self.user,
-                from_status=self.Status.UNCONFIRMED,
                 note=(
                     "Confirmed their address; the owners were emailed."
                     if email_owners
                     else "Confirmed their address; too many requests this hour to email the owners."
                 ),
-                owners_emailed=email_owners,
+                event_fields={"owners_emailed": email_owners},
             )
             if email_owners:
                 self._tell_owners(organization)
+
+    def _check_address_confirmed(self, current: str) -> None:
+        if not self.user.emailaddress_set.filter(
+            email__iexact=self.user.email, verified=True
+        ).exists():
+            raise ValidationError(
+                f"{self.user} has not confirmed their address yet; the request waits."
+            )
 
     def _tell_owners(self, organization: Organization) -> None:
         from notifications.outbox import queue_email
@@ -577,78 +578,52 @@ class Membership(models.Model):
             membership.confirm()
         return membership
 
-    def _decide(self, *, to: str, by) -> None:
-        with transaction.atomic():
-            locked = Membership.objects.select_for_update().get(pk=self.pk)
-            allowed = {
-                self.Status.ACTIVE: {self.Status.REQUESTED, self.Status.REMOVED},
-                self.Status.REMOVED: {
-                    self.Status.UNCONFIRMED,
-                    self.Status.REQUESTED,
-                    self.Status.ACTIVE,
-                },
-            }[to]
-            if locked.status not in allowed:
-                raise ValidationError(
-                    f"{self.user} is already {locked.get_status_display().lower()}."
-                )
-            if to == self.Status.REMOVED and locked.role == self.Role.OWNER:
-                others = (
-                    Membership.objects.active()
-                    .filter(organization_id=self.organization_id, role=self.Role.OWNER)
-                    .exclude(pk=self.pk)
-                )
-                if not others.exists():
-                    raise ValidationError(
-                        "An organization needs at least one owner; add another owner first."
-                    )
-            from_status = locked.status
-            self.status = to
-            self.decided_at = timezone.now()
-            self.decided_by = by
-            self.save(update_fields=["status", "decided_at", "decided_by"])
-            self.record(by=by, from_status=from_status)
+    def _check_another_owner_remains(self, current: str) -> None:
+        role = Membership.objects.values_list("role", flat=True).get(pk=self.pk)
+        if role != self.Role.OWNER:
+            return
+        others = (
+            Membership.objects.active()
+            .filter(organization_id=self.organization_id, role=self.Role.OWNER)
+            .exclude(pk=self.pk)
+        )
+        if not others.exists():
+            raise ValidationError(
+                "An organization needs at least one owner; add another owner first."
+            )
 
     def approve(self, *, by) -> None:
         """Let a person who asked to join into the organization, and tell them."""
-        from notifications.outbox import queue_email
-
-        with transaction.atomic():
-            self._decide(to=self.Status.ACTIVE, by=by)
-            queue_email(
-                to=self.user.email,
-                recipient=self.user,
-                kind="accounts.join_approved",
-                template="accounts/email/join_approved",
-                context={"organization": self.organization, "member": self.user, "by": by},
-                dedupe_key=f"accounts.join_approved:{self.pk}:{self.decided_at.isoformat()}",
-            )
+        self.apply_transition("approve", by=by)
 
     def remove(self, *, by) -> None:
         """Take a person out of the organization (or decline their request)."""
-        self._decide(to=self.Status.REMOVED, by=by)
+        self.apply_transition("remove", by=by)
+
+    def transition_notice(self, kind: str, audiences: tuple[str, ...], event) -> None:
+        from notifications.outbox import queue_email
+
+        # The one email a membership's transitions send: the approved member is told.
+        queue_email(
+            to=self.user.email,
+            recipient=self.user,
+            kind=f"accounts.{kind}",
+            template=f"accounts/email/{kind}",
+            context={"organization": self.organization, "member": self.user, "by": event.actor},
+            dedupe_key=f"accounts.{kind}:{self.pk}:{self.decided_at.isoformat()}",
+        )
 
 
-class MembershipEvent(models.Model):
+class MembershipEvent(LifecycleEvent):
     """Append-only record of every change of a membership: joining, requests, decisions, roles."""
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="membership_events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
     role = models.CharField(max_length=20)
-    note = models.TextField(blank=True, max_length=5000)
     #: For a request to join: whether its owners were emailed (the hourly limit counts these).
     owners_emailed = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.membership}: {self.from_status or 'new'} → {self.to_status}"

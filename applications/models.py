@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.uploads import private_storage, validate_resume
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
 from listings.models import Listing
 from notifications.outbox import queue_email
 
@@ -110,7 +111,7 @@ class NextStep:
     due: datetime.datetime | datetime.date | None = None
 
 
-class Application(models.Model):
+class Application(LifecycleModel, models.Model):
     """One student's application to one listing; after selection it carries the engagement."""
 
     class Status(models.TextChoices):
@@ -140,6 +141,89 @@ class Application(models.Model):
         Status.NOT_SELECTED,
         Status.WITHDRAWN,
     }
+
+    #: Every way an application's status changes, each a method of the same name, with the
+    #: emails it sends: kind → who is told ("student", "employer": the organization's members).
+    TRANSITIONS = Lifecycle(
+        Status,
+        mark_viewed=Transition(
+            source={Status.SUBMITTED},
+            target=Status.VIEWED,
+            verb="marked viewed",
+            stamp=("viewed_at",),
+        ),
+        shortlist=Transition(
+            source={Status.SUBMITTED, Status.VIEWED},
+            target=Status.SHORTLISTED,
+            verb="shortlisted",
+            notify={"shortlisted": ("student",)},
+        ),
+        offer=Transition(
+            source=PRE_OFFER,
+            target=Status.OFFERED,
+            verb="offered",
+            stamp=("offered_at", "decided_at"),
+            notify={"offered": ("student",)},
+        ),
+        accept=Transition(
+            source={Status.OFFERED},
+            target=Status.ACCEPTED,
+            verb="accepted",
+            stamp=("accepted_at",),
+            notify={"accepted": ("employer",)},
+        ),
+        decline=Transition(
+            source={Status.OFFERED},
+            target=Status.DECLINED,
+            verb="declined",
+            notify={"declined": ("employer",)},
+        ),
+        expire_offer=Transition(
+            source={Status.OFFERED},
+            target=Status.OFFER_EXPIRED,
+            verb="expired",
+            notify={"offer_expired": ("student", "employer")},
+        ),
+        withdraw=Transition(
+            source=PRE_ACCEPTANCE,
+            target=Status.WITHDRAWN,
+            verb="withdrawn",
+            notify={"withdrawn": ("employer",)},
+        ),
+        not_select=Transition(
+            source=PRE_OFFER,
+            target=Status.NOT_SELECTED,
+            verb="marked not selected",
+            stamp=("decided_at",),
+            notify={"not_selected": ("student",)},
+        ),
+        submit_work=Transition(
+            source={Status.ACCEPTED, Status.REVISION_REQUESTED},
+            target=Status.WORK_SUBMITTED,
+            verb="submitted as work",
+            stamp=("work_submitted_at",),
+            notify={"work_submitted": ("employer",)},
+        ),
+        request_revision=Transition(
+            source={Status.WORK_SUBMITTED},
+            target=Status.REVISION_REQUESTED,
+            verb="sent back for revision",
+            notify={"revision_requested": ("student",)},
+        ),
+        complete=Transition(
+            source={Status.WORK_SUBMITTED},
+            target=Status.COMPLETED,
+            verb="marked complete",
+            stamp=("completed_at",),
+            notify={"completed": ("student",), "feedback_requested": ("employer",)},
+        ),
+        mark_incomplete=Transition(
+            source=IN_PROGRESS,
+            target=Status.INCOMPLETE,
+            verb="marked incomplete",
+            notify={"incomplete": ("student",)},
+        ),
+    )
 
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="applications")
     student = models.ForeignKey(
@@ -182,30 +266,12 @@ class Application(models.Model):
                 fields=["listing", "student"], name="one_application_per_listing"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "submitted",
-                        "viewed",
-                        "shortlisted",
-                        "offered",
-                        "accepted",
-                        "declined",
-                        "offer_expired",
-                        "work_submitted",
-                        "revision_requested",
-                        "completed",
-                        "incomplete",
-                        "not_selected",
-                        "withdrawn",
-                    ]
-                ),
-                name="application_status_valid",
-            ),
-            models.CheckConstraint(
                 condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
                 name="offer_has_expiry",
             ),
         ]
+
+    Meta.constraints += [choices_constraint("application_status_valid", Status)]
 
     def __str__(self) -> str:
         return f"{self.student} → {self.listing}"
@@ -221,11 +287,13 @@ class Application(models.Model):
 
     @property
     def can_withdraw(self) -> bool:
-        return self.status in self.PRE_ACCEPTANCE
+        """The student may still withdraw (the `withdraw` transition starts here)."""
+        return "withdraw" in self.allowed_transitions()
 
     @property
     def can_submit_work(self) -> bool:
-        return self.status in {self.Status.ACCEPTED, self.Status.REVISION_REQUESTED}
+        """The student may hand in work now (the `submit_work` transition starts here)."""
+        return "submit_work" in self.allowed_transitions()
 
     @property
     def next_step(self) -> NextStep | None:
@@ -304,11 +372,8 @@ class Application(models.Model):
         try:
             with transaction.atomic():
                 application.save()
-                event = ApplicationEvent.objects.create(
-                    application=application,
-                    actor=student,
-                    from_status="",
-                    to_status=cls.Status.SUBMITTED,
+                event = application.write_event(
+                    by=student, from_status="", to_status=cls.Status.SUBMITTED
                 )
                 application._notify("submitted", [student], event)
                 members = list(listing.organization.active_members())
@@ -324,39 +389,11 @@ class Application(models.Model):
 
     # --- Transitions ------------------------------------------------------------------------
 
-    def _transition(
-        self,
-        *,
-        to: str,
-        allowed_from: set[str],
-        by,
-        note: str = "",
-        fields: dict | None = None,
-        notify: dict[str, list] | None = None,
-    ) -> ApplicationEvent:
-        with transaction.atomic():
-            current = (
-                Application.objects.select_for_update()
-                .values_list("status", flat=True)
-                .get(pk=self.pk)
-            )
-            if current not in allowed_from:
-                raise ValidationError(
-                    f"This application {STATE_PHRASES.get(current, 'is ' + current)}; "
-                    f"it cannot be {VERBS.get(to, to)} now."
-                )
-            self.status = to
-            update = {"status", "updated_at"}
-            for name, value in (fields or {}).items():
-                setattr(self, name, value)
-                update.add(name)
-            self.save(update_fields=update)
-            event = ApplicationEvent.objects.create(
-                application=self, actor=by, from_status=current, to_status=to, note=note
-            )
-            for kind, recipients in (notify or {}).items():
-                self._notify(kind, recipients, event)
-        return event
+    def transition_refused(self, current: str, transition: Transition, target: str) -> str:
+        return (
+            f"This application {STATE_PHRASES.get(current, 'is ' + current)}; "
+            f"it cannot be {transition.verb} now."
+        )
 
     def _employer_people(self) -> list:
         return list(self.listing.organization.active_members())
@@ -366,24 +403,14 @@ class Application(models.Model):
         if self.status != self.Status.SUBMITTED:
             return False
         try:
-            self._transition(
-                to=self.Status.VIEWED,
-                allowed_from={self.Status.SUBMITTED},
-                by=by,
-                fields={"viewed_at": timezone.now()},
-            )
+            self.apply_transition("mark_viewed", by=by)
         except ValidationError:
             return False
         return True
 
     def shortlist(self, *, by) -> None:
         """Keep the student in the running."""
-        self._transition(
-            to=self.Status.SHORTLISTED,
-            allowed_from={self.Status.SUBMITTED, self.Status.VIEWED},
-            by=by,
-            notify={"shortlisted": [self.student]},
-        )
+        self.apply_transition("shortlist", by=by)
 
     def offer(self, *, by, message: str = "") -> None:
         """Offer the project; offers out plus accepted can never exceed the openings."""
@@ -403,18 +430,15 @@ class Application(models.Model):
                     "or accepted students. Wait for an answer, or raise the openings."
                 )
             now = timezone.now()
-            self._transition(
-                to=self.Status.OFFERED,
-                allowed_from=self.PRE_OFFER,
+            self.apply_transition(
+                "offer",
                 by=by,
                 note=message,
+                at=now,
                 fields={
-                    "offered_at": now,
-                    "decided_at": now,
                     "offer_expires_at": now + datetime.timedelta(days=settings.OFFER_RESPONSE_DAYS),
                     "employer_message": message,
                 },
-                notify={"offered": [self.student]},
             )
 
     def accept(self, *, by) -> None:
@@ -427,13 +451,7 @@ class Application(models.Model):
                 raise ValidationError("This offer has expired.")
             if listing.applications.engaged().count() >= listing.openings:
                 raise ValidationError(f"All openings of “{listing.title}” are already filled.")
-            self._transition(
-                to=self.Status.ACCEPTED,
-                allowed_from={self.Status.OFFERED},
-                by=by,
-                fields={"accepted_at": timezone.now()},
-                notify={"accepted": self._employer_people()},
-            )
+            self.apply_transition("accept", by=by)
             if listing.applications.engaged().count() >= listing.openings:
                 listing.applications.all().close_undecided(
                     note=f"All openings of “{listing.title}” are filled."
@@ -445,43 +463,22 @@ class Application(models.Model):
         """The student turns the offer down; the opening is free again."""
         if by != self.student:
             raise ValidationError("Only the student can decline this offer.")
-        self._transition(
-            to=self.Status.DECLINED,
-            allowed_from={self.Status.OFFERED},
-            by=by,
-            notify={"declined": self._employer_people()},
-        )
+        self.apply_transition("decline", by=by)
 
     def expire_offer(self, *, note: str = "The offer was not answered in time.") -> None:
         """The offer lapses: its response time is over, or the project was called off."""
-        self._transition(
-            to=self.Status.OFFER_EXPIRED,
-            allowed_from={self.Status.OFFERED},
-            by=None,
-            note=note,
-            notify={"offer_expired": [self.student, *self._employer_people()]},
-        )
+        self.apply_transition("expire_offer", by=None, note=note)
 
     def withdraw(self, *, by) -> None:
         """The student withdraws before accepting."""
         if by != self.student:
             raise ValidationError("Only the student can withdraw this application.")
-        self._transition(
-            to=self.Status.WITHDRAWN,
-            allowed_from=self.PRE_ACCEPTANCE,
-            by=by,
-            notify={"withdrawn": self._employer_people()},
-        )
+        self.apply_transition("withdraw", by=by)
 
     def not_select(self, *, by, message: str = "") -> None:
         """Close an undecided application (by the employer, or by the system with by=None)."""
-        self._transition(
-            to=self.Status.NOT_SELECTED,
-            allowed_from=self.PRE_OFFER,
-            by=by,
-            note=message,
-            fields={"decided_at": timezone.now(), "employer_message": message},
-            notify={"not_selected": [self.student]},
+        self.apply_transition(
+            "not_select", by=by, note=message, fields={"employer_message": message}
         )
 
     def submit_work(self, *, by, links: list[str], note: str = "") -> None:
@@ -491,52 +488,35 @@ class Application(models.Model):
         links = [link.strip() for link in links if link.strip()]
         if not links and not note.strip():
             raise ValidationError("Add at least one link to your work, or a note.")
-        self._transition(
-            to=self.Status.WORK_SUBMITTED,
-            allowed_from={self.Status.ACCEPTED, self.Status.REVISION_REQUESTED},
-            by=by,
-            note=note,
-            fields={"work_submitted_at": timezone.now(), "work_links": links, "work_note": note},
-            notify={"work_submitted": self._employer_people()},
+        self.apply_transition(
+            "submit_work", by=by, note=note, fields={"work_links": links, "work_note": note}
         )
 
     def request_revision(self, *, by, note: str) -> None:
         """The employer asks for changes to the submitted work."""
         if not note.strip():
             raise ValidationError("Say what should change so the student can revise the work.")
-        self._transition(
-            to=self.Status.REVISION_REQUESTED,
-            allowed_from={self.Status.WORK_SUBMITTED},
-            by=by,
-            note=note,
-            fields={"employer_message": note},
-            notify={"revision_requested": [self.student]},
+        self.apply_transition(
+            "request_revision", by=by, note=note, fields={"employer_message": note}
         )
 
     def complete(self, *, by) -> None:
         """The employer confirms the deliverables: the engagement is done and feedback opens."""
-        self._transition(
-            to=self.Status.COMPLETED,
-            allowed_from={self.Status.WORK_SUBMITTED},
-            by=by,
-            fields={"completed_at": timezone.now()},
-            notify={"completed": [self.student], "feedback_requested": self._employer_people()},
-        )
+        self.apply_transition("complete", by=by)
 
     def mark_incomplete(self, *, by, reason: str) -> None:
         """The engagement ended without the deliverables (a reason is required)."""
         if not reason.strip():
             raise ValidationError("Give the reason the work was not completed.")
-        self._transition(
-            to=self.Status.INCOMPLETE,
-            allowed_from=self.IN_PROGRESS,
-            by=by,
-            note=reason,
-            fields={"employer_message": reason},
-            notify={"incomplete": [self.student]},
+        self.apply_transition(
+            "mark_incomplete", by=by, note=reason, fields={"employer_message": reason}
         )
 
     # --- Notifications ---------------------------------------------------------------------
+
+    def transition_notice(self, kind: str, audiences: tuple[str, ...], event) -> None:
+        people = {"student": lambda: [self.student], "employer": self._employer_people}
+        self._notify(kind, [p for audience in audiences for p in people[audience]()], event)
 
     def _notify(self, kind: str, recipients: list, event: ApplicationEvent) -> None:
         for person in {r.pk: r for r in recipients if r is not None}.values():
@@ -573,21 +553,6 @@ STATE_PHRASES = {
     "withdrawn": "was withdrawn",
 }
 
-VERBS = {
-    "viewed": "marked viewed",
-    "shortlisted": "shortlisted",
-    "offered": "offered",
-    "accepted": "accepted",
-    "declined": "declined",
-    "offer_expired": "expired",
-    "withdrawn": "withdrawn",
-    "not_selected": "marked not selected",
-    "work_submitted": "submitted as work",
-    "revision_requested": "sent back for revision",
-    "completed": "marked complete",
-    "incomplete": "marked incomplete",
-}
-
 
 class AlreadyApplied(ValidationError):
     """The student already applied to this listing; carries the existing application."""
@@ -597,19 +562,12 @@ class AlreadyApplied(ValidationError):
         self.application = application
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(LifecycleEvent):
     """Append-only record of an application's transitions."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    note = models.TextField(blank=True, max_length=5000)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    class Meta:
+    class Meta(LifecycleEvent.Meta):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -618,6 +576,12 @@ class ApplicationEvent(models.Model):
     @property
     def to_label(self) -> str:
         return Application.Status(self.to_status).label
+
+    def actor_for_student(self, application: Application) -> str:
+        """Who did it, as the student reads it: never a staff member's address."""
+        return self.actor_label(
+            you_id=application.student_id, others_as=application.listing.organization.name
+        )
 
 
 class FeedbackQuerySet(models.QuerySet):
@@ -665,10 +629,9 @@ class Feedback(models.Model):
                 fields=["application", "author_role"], name="one_feedback_per_side"
             ),
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"),
-            models.CheckConstraint(
-                condition=Q(author_role__in=["employer", "student"]), name="feedback_author_valid"
-            ),
         ]
+
+    Meta.constraints += [choices_constraint("feedback_author_valid", Author, field="author_role")]
 
     def __str__(self) -> str:
         return f"{self.get_author_role_display()} feedback on {self.application}"

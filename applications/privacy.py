@@ -30,7 +30,6 @@ from django_ratelimit.core import is_ratelimited
 
 from accounts.models import StudentProfile
 from applications.models import Application, ApplicationEvent, CalendarFeed, Feedback
-from applications.views import actor_label
 from listings.models import ListingReport, SavedListing
 from notifications.models import Notification, NotificationPreference
 from searches.models import SavedSearch
@@ -93,7 +92,7 @@ def _application_data(application: Application) -> dict:
                 "at": _when(event.created_at),
                 "from": event.from_status,
                 "to": event.to_status,
-                "by": actor_label(event, application),
+                "by": event.actor_for_student(application),
                 "note": event.note,
             }
             for event in application.events.all()

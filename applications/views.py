@@ -190,15 +190,6 @@ class ApplicationDetailView(StudentApplicationsMixin, DetailView):
         return context
 
 
-def actor_label(event, application: Application) -> str:
-    """Who did it, as the student should read it: never a staff member's address."""
-    if event.actor_id is None:
-        return "MicroIntern (automatic)"
-    if event.actor_id == application.student_id:
-        return "You"
-    return application.listing.organization.name
-
-
 def detail_context(application: Application, **forms) -> dict:
     """Everything the application page shows; bound forms with errors may be passed in."""
     now = timezone.now()
@@ -210,11 +201,11 @@ def detail_context(application: Application, **forms) -> dict:
         # Whether the student can still open the project's public page (it links there).
         "listing_public": Listing.objects.public().filter(pk=application.listing_id).exists(),
         "timeline": [
-            {"event": event, "actor": actor_label(event, application)}
+            {"event": event, "actor": event.actor_for_student(application)}
             for event in application.events.all()
         ],
         "shows_due_date": application.status in Application.ENGAGED,
-        "offer_open": application.status == Application.Status.OFFERED
+        "offer_open": "accept" in application.allowed_transitions()
         and application.offer_expires_at is not None
         and application.offer_expires_at >= now,
         "student_feedback": student_feedback,

@@ -16,6 +16,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from accounts.models import Organization
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
 from listings import risk
 from listings.text import render_markdown
 from notifications.outbox import queue_email
@@ -117,7 +118,7 @@ class ListingQuerySet(models.QuerySet):
         return self.select_related("organization", "industry").prefetch_related("skills")
 
 
-class Listing(models.Model):
+class Listing(LifecycleModel, models.Model):
     """One micro-internship: a short, paid project an organization needs done."""
 
     class Status(models.TextChoices):
@@ -145,6 +146,44 @@ class Listing(models.Model):
 
     OPEN_STATES = {Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.PUBLISHED}
     EDITABLE_STATES = {Status.DRAFT, Status.CHANGES_REQUESTED, Status.SUBMITTED, Status.PUBLISHED}
+
+    #: Every way a listing's status changes, each a method of the same name.
+    TRANSITIONS = Lifecycle(
+        Status,
+        submit=Transition(
+            source={Status.DRAFT, Status.CHANGES_REQUESTED},
+            target=Status.SUBMITTED,
+            verb="submitted for review",
+            stamp=("submitted_at",),
+        ),
+        resubmit_after_edit=Transition(
+            source={Status.PUBLISHED},
+            target=Status.SUBMITTED,
+            verb="submitted for review",
+            stamp=("submitted_at",),
+        ),
+        # Edited while waiting: a new revision, keeping its place in the queue.
+        revise_in_review=Transition(
+            source={Status.SUBMITTED}, target=Status.SUBMITTED, verb="submitted for review"
+        ),
+        approve=Transition(source={Status.SUBMITTED}, target=Status.PUBLISHED, verb="published"),
+        request_changes=Transition(
+            source={Status.SUBMITTED}, target=Status.CHANGES_REQUESTED, verb="sent back for changes"
+        ),
+        reject=Transition(source={Status.SUBMITTED}, target=Status.REJECTED, verb="rejected"),
+        close=Transition(
+            source={Status.PUBLISHED}, target=Status.CLOSED, verb="closed", stamp=("closed_at",)
+        ),
+        complete=Transition(
+            source={Status.CLOSED}, target=Status.COMPLETED, verb="marked completed"
+        ),
+        suspend=Transition(source={Status.PUBLISHED}, target=Status.SUSPENDED, verb="suspended"),
+        reinstate=Transition(source={Status.SUSPENDED}, target=Status.PUBLISHED, verb="published"),
+        remove=Transition(source={Status.SUSPENDED}, target=Status.REMOVED, verb="removed"),
+        cancel=Transition(
+            source=OPEN_STATES, target=Status.CANCELLED, verb="cancelled", stamp=("closed_at",)
+        ),
+    )
     #: Everything a student can see on the listing (its page, its card, its JSON-LD), plus
     #: what staff judge on students' behalf (contact email, pay justification). After
     #: publication a change to any of them sends the listing back to review
@@ -304,28 +343,12 @@ class Listing(models.Model):
                 condition=Q(application_deadline__lte=F("due_date")),
                 name="listing_deadline_before_due_date",
             ),
-            models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "draft",
-                        "submitted",
-                        "changes_requested",
-                        "published",
-                        "rejected",
-                        "suspended",
-                        "removed",
-                        "closed",
-                        "completed",
-                        "cancelled",
-                    ]
-                ),
-                name="listing_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(location_type__in=["remote", "hybrid", "onsite"]),
-                name="listing_location_type_valid",
-            ),
         ]
+
+    Meta.constraints += [
+        choices_constraint("listing_status_valid", Status),
+        choices_constraint("listing_location_type_valid", LocationType, field="location_type"),
+    ]
 
     def __str__(self) -> str:
         return self.title
@@ -455,53 +478,11 @@ class Listing(models.Model):
 
     # --- Transitions ------------------------------------------------------------------
 
-    def _transition(
-        self,
-        *,
-        to: str,
-        allowed_from: set[str],
-        by,
-        reason: str = "",
-        note: str = "",
-        extra_fields: dict | None = None,
-    ) -> None:
-        with transaction.atomic():
-            current = (
-                Listing.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-            )
-            if current not in allowed_from:
-                raise ValidationError(
-                    f"“{self.title}” is {self.Status(current).label.lower()}; "
-                    f"it cannot be {self._verb(to)} from there."
-                )
-            self.status = to
-            fields = {"status", "updated_at"}
-            for name, value in (extra_fields or {}).items():
-                setattr(self, name, value)
-                fields.add(name)
-            super().save(update_fields=fields)
-            ListingEvent.objects.create(
-                listing=self,
-                actor=by,
-                from_status=current,
-                to_status=to,
-                reason=reason,
-                note=note,
-            )
-
-    @staticmethod
-    def _verb(to: str) -> str:
-        return {
-            "submitted": "submitted for review",
-            "published": "published",
-            "changes_requested": "sent back for changes",
-            "rejected": "rejected",
-            "closed": "closed",
-            "suspended": "suspended",
-            "removed": "removed",
-            "cancelled": "cancelled",
-            "completed": "marked completed",
-        }.get(to, to)
+    def transition_refused(self, current: str, transition: Transition, target: str) -> str:
+        return (
+            f"“{self.title}” is {self.TRANSITIONS.label(current).lower()}; "
+            f"it cannot be {transition.verb} from there."
+        )
 
     def date_range_errors(self) -> dict[str, list[str]]:
         """What is wrong with the dates: a deadline over a year ahead, a project over a year."""
@@ -547,18 +528,7 @@ class Listing(models.Model):
     def submit(self, *, by, note: str = "") -> None:
         """Send a draft (or a listing with requested changes) to the career center for review."""
         self.check_submittable()
-        signals = risk.assess(self)
-        self._transition(
-            to=self.Status.SUBMITTED,
-            allowed_from={self.Status.DRAFT, self.Status.CHANGES_REQUESTED},
-            by=by,
-            note=note,
-            extra_fields={
-                "submitted_at": timezone.now(),
-                "risk_signals": [s.as_dict() for s in signals],
-                "risk_score": risk.score(signals),
-            },
-        )
+        self.apply_transition("submit", by=by, note=note, fields=self._risk_fields())
 
     def _risk_fields(self) -> dict:
         signals = risk.assess(self)
@@ -566,17 +536,22 @@ class Listing(models.Model):
 
     def resubmit_after_edit(self, *, by, changed: list[str]) -> None:
         """A material edit to a published listing takes it down and sends it back to review."""
-        self._transition(
-            to=self.Status.SUBMITTED,
-            allowed_from={self.Status.PUBLISHED},
+        note = f"Edited after publication: {self._labels(changed)}."
+        self._revise("resubmit_after_edit", by=by, reason="material_edit", note=note)
+
+    def revise_in_review(self, *, by, changed: list[str]) -> None:
+        """An edit while waiting for review: it keeps its place in the queue."""
+        note = f"Edited while waiting for review: {self._labels(changed)}."
+        self._revise("revise_in_review", by=by, reason="edited_in_review", note=note)
+
+    def _revise(self, transition: str, *, by, reason: str, note: str) -> None:
+        """A new revision to review: its risk signals computed again, the edit in its history."""
+        self.apply_transition(
+            transition,
             by=by,
-            reason="material_edit",
-            note=f"Edited after publication: {self._labels(changed)}.",
-            extra_fields={
-                "submitted_at": timezone.now(),
-                "revision": F("revision") + 1,
-                **self._risk_fields(),
-            },
+            note=note,
+            event_fields={"reason": reason},
+            fields={"revision": F("revision") + 1, **self._risk_fields()},
         )
         self.refresh_from_db(fields=["revision"])
 
@@ -597,15 +572,7 @@ class Listing(models.Model):
             if locked.status == self.Status.PUBLISHED:
                 locked.resubmit_after_edit(by=by, changed=changed)
             elif locked.status == self.Status.SUBMITTED:
-                locked._transition(
-                    to=self.Status.SUBMITTED,
-                    allowed_from={self.Status.SUBMITTED},
-                    by=by,
-                    reason="edited_in_review",
-                    note=f"Edited while waiting for review: {locked._labels(changed)}.",
-                    extra_fields={"revision": F("revision") + 1, **locked._risk_fields()},
-                )
-                locked.refresh_from_db(fields=["revision"])
+                locked.revise_in_review(by=by, changed=changed)
             elif locked.status in self.EDITABLE_STATES:
                 Listing.objects.filter(pk=self.pk).update(revision=F("revision") + 1)
                 locked.refresh_from_db(fields=["revision"])
@@ -644,12 +611,11 @@ class Listing(models.Model):
                 raise ValidationError(
                     f"“{locked.title}” has a deadline in the past; request changes instead."
                 )
-            self._transition(
-                to=self.Status.PUBLISHED,
-                allowed_from={self.Status.SUBMITTED},
+            self.apply_transition(
+                "approve",
                 by=by,
                 note=note,
-                extra_fields={
+                fields={
                     "published_at": locked.published_at or timezone.now(),
                     # What is published is what was locked and checked, not this object.
                     "approved_snapshot": locked.snapshot(),
@@ -660,42 +626,34 @@ class Listing(models.Model):
 
     def request_changes(self, *, by, reason: str, note: str = "") -> None:
         """Send a submitted listing back to its organization with what to change."""
-        self._transition(
-            to=self.Status.CHANGES_REQUESTED,
-            allowed_from={self.Status.SUBMITTED},
+        self.apply_transition(
+            "request_changes",
             by=by,
-            reason=reason,
             note=note,
-            extra_fields={"moderation_reason": reason, "moderation_note": note},
+            event_fields={"reason": reason},
+            fields={"moderation_reason": reason, "moderation_note": note},
         )
 
     def reject(self, *, by, reason: str, note: str = "") -> None:
         """Refuse a submitted listing for good."""
-        self._transition(
-            to=self.Status.REJECTED,
-            allowed_from={self.Status.SUBMITTED},
+        self.apply_transition(
+            "reject",
             by=by,
-            reason=reason,
             note=note,
-            extra_fields={"moderation_reason": reason, "moderation_note": note},
+            event_fields={"reason": reason},
+            fields={"moderation_reason": reason, "moderation_note": note},
         )
 
     def close(self, *, by=None, note: str = "") -> None:
         """Stop accepting applications (at the deadline, or early by the organization)."""
-        self._transition(
-            to=self.Status.CLOSED,
-            allowed_from={self.Status.PUBLISHED},
-            by=by,
-            note=note or ("Deadline passed." if by is None else ""),
-            extra_fields={"closed_at": timezone.now()},
+        self.apply_transition(
+            "close", by=by, note=note or ("Deadline passed." if by is None else "")
         )
 
     def complete(self, *, by=None, note: str = "") -> None:
         """Mark a closed listing's project as done; applicants still undecided are told."""
         with transaction.atomic():
-            self._transition(
-                to=self.Status.COMPLETED, allowed_from={self.Status.CLOSED}, by=by, note=note
-            )
+            self.apply_transition("complete", by=by, note=note)
             applications = getattr(self, "applications", None)  # reverse relation, if installed
             if applications is not None:
                 applications.all().close_undecided(
@@ -704,13 +662,7 @@ class Listing(models.Model):
 
     def suspend(self, *, by=None, reason: str = "", note: str = "") -> None:
         """Hide a published listing from students until staff decide."""
-        self._transition(
-            to=self.Status.SUSPENDED,
-            allowed_from={self.Status.PUBLISHED},
-            by=by,
-            reason=reason,
-            note=note,
-        )
+        self.apply_transition("suspend", by=by, note=note, event_fields={"reason": reason})
 
     def reinstate(self, *, by, note: str = "") -> None:
         """Publish a suspended listing again; its open reports are dismissed with it.
@@ -725,9 +677,7 @@ class Listing(models.Model):
             if count:
                 dismissed = f"{count} open report{'s' if count != 1 else ''} dismissed."
                 note = f"{note} {dismissed}".strip()
-            self._transition(
-                to=self.Status.PUBLISHED, allowed_from={self.Status.SUSPENDED}, by=by, note=note
-            )
+            self.apply_transition("reinstate", by=by, note=note)
             open_reports.update(
                 status=ListingReport.Status.DISMISSED, resolved_at=timezone.now(), resolved_by=by
             )
@@ -775,27 +725,14 @@ class Listing(models.Model):
 
     def remove(self, *, by, reason: str = "", note: str = "") -> None:
         """Take a suspended listing down for good."""
-        self._transition(
-            to=self.Status.REMOVED,
-            allowed_from={self.Status.SUSPENDED},
-            by=by,
-            reason=reason,
-            note=note,
-        )
+        self.apply_transition("remove", by=by, note=note, event_fields={"reason": reason})
 
     def cancel(self, *, by, note: str) -> None:
         """The organization calls the project off (a reason is required)."""
         if not note.strip():
             raise ValidationError("Say why the project is cancelled; applicants will see it.")
         with transaction.atomic():
-            self._transition(
-                to=self.Status.CANCELLED,
-                allowed_from=set(self.OPEN_STATES),
-                by=by,
-                reason="cancelled",
-                note=note,
-                extra_fields={"closed_at": timezone.now()},
-            )
+            self.apply_transition("cancel", by=by, note=note, event_fields={"reason": "cancelled"})
             applications = getattr(self, "applications", None)  # reverse relation, if installed
             if applications is not None:
                 applications.all().settle_for_cancellation(
@@ -803,7 +740,7 @@ class Listing(models.Model):
                 )
 
 
-class ListingEvent(models.Model):
+class ListingEvent(LifecycleEvent):
     """Append-only record of a listing's transitions: who, from, to, why, when."""
 
     class Reason(models.TextChoices):
@@ -815,24 +752,10 @@ class ListingEvent(models.Model):
         OTHER = "other", "Other"
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
     reason = models.CharField(max_length=40, blank=True)
-    note = models.TextField(blank=True, max_length=5000)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.listing}: {self.from_status} → {self.to_status}"
-
-    @property
-    def actor_display(self) -> str:
-        return str(self.actor) if self.actor else "MicroIntern (automatic)"
 
 
 class SavedListing(models.Model):
@@ -967,10 +890,9 @@ class ListingReport(models.Model):
                 condition=Q(status="open"),
                 name="one_open_report_per_person",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=["open", "upheld", "dismissed"]), name="report_status_valid"
-            ),
         ]
+
+    Meta.constraints += [choices_constraint("report_status_valid", Status)]
 
     def __str__(self) -> str:
         return f"Report on {self.listing} by {self.reporter}"

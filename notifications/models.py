@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from lifecycle import StatusIs, choices_constraint
+
 
 class Category(models.TextChoices):
     """What a notification is about; people choose per category whether it is emailed."""
@@ -232,14 +234,7 @@ class Notification(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "skipped"]),
-                name="notification_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(category__in=["account", "application_updates", "reminders", "alerts"]),
-                name="notification_category_valid",
-            ),
+            choices_constraint("notification_category_valid", Category, field="category"),
             models.CheckConstraint(
                 condition=~Q(status="sending") | Q(claimed_at__isnull=False),
                 name="notification_sending_has_claim",
@@ -250,6 +245,9 @@ class Notification(models.Model):
             ),
         ]
         permissions = [("retry_notification", "Can put failed notifications back in the queue")]
+
+    Meta.constraints += [choices_constraint("notification_status_valid", Status)]
+    status_is = StatusIs(Status)
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email}"

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.uploads import private_storage
+from lifecycle import StatusIs, choices_constraint
 
 logger = logging.getLogger(__name__)
 
@@ -85,22 +86,17 @@ class Export(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["listings", "applications", "feedback"]),
-                name="export_kind_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(delivery__in=["direct", "background"]),
-                name="export_delivery_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "running", "done", "failed"]),
-                name="export_status_valid",
-            ),
-            models.CheckConstraint(
                 condition=Q(rows_done__lte=F("rows_total")),
                 name="export_progress_within_total",
             ),
         ]
+
+    Meta.constraints += [
+        choices_constraint("export_kind_valid", Kind, field="kind"),
+        choices_constraint("export_delivery_valid", Delivery, field="delivery"),
+        choices_constraint("export_status_valid", Status),
+    ]
+    status_is = StatusIs(Status)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} export {self.period_label}"

@@ -20,46 +20,37 @@ from tests.factories import (
 S = Listing.Status
 pytestmark = pytest.mark.django_db
 
-# Every transition method, the states it accepts, and where it leads.
-TRANSITIONS = {
-    "submit": ({S.DRAFT, S.CHANGES_REQUESTED}, S.SUBMITTED),
-    "approve": ({S.SUBMITTED}, S.PUBLISHED),
-    "request_changes": ({S.SUBMITTED}, S.CHANGES_REQUESTED),
-    "reject": ({S.SUBMITTED}, S.REJECTED),
-    "close": ({S.PUBLISHED}, S.CLOSED),
-    "complete": ({S.CLOSED}, S.COMPLETED),
-    "suspend": ({S.PUBLISHED}, S.SUSPENDED),
-    "reinstate": ({S.SUSPENDED}, S.PUBLISHED),
-    "remove": ({S.SUSPENDED}, S.REMOVED),
-    "cancel": ({S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.PUBLISHED}, S.CANCELLED),
-}
+# Every transition method, the states it accepts and where it leads: the declaration.
+TRANSITIONS = Listing.TRANSITIONS
 KWARGS = {
     "request_changes": {"reason": "missing_information", "note": "Add the deliverables."},
     "reject": {"reason": "not_a_project", "note": "This is a full-time job."},
     "cancel": {"note": "Budget cut."},
+    "resubmit_after_edit": {"changed": ["title"]},
+    "revise_in_review": {"changed": ["title"]},
 }
 
 
 @pytest.mark.parametrize(
     ("method", "from_status"),
-    [(m, s) for m, (allowed, _) in TRANSITIONS.items() for s in allowed],
+    [(m, s) for m, transition in TRANSITIONS.items() for s in sorted(transition.source)],
 )
 def test_allowed_transition_changes_status_and_writes_event(method, from_status, staff):
     listing = ListingFactory(status=from_status)
     getattr(listing, method)(by=staff, **KWARGS.get(method, {}))
     listing.refresh_from_db()
-    assert listing.status == TRANSITIONS[method][1]
+    assert listing.status == TRANSITIONS[method].target
     event = listing.events.get()
     assert (event.from_status, event.to_status, event.actor) == (
         from_status,
-        TRANSITIONS[method][1],
+        TRANSITIONS[method].target,
         staff,
     )
 
 
 @pytest.mark.parametrize(
     ("method", "from_status"),
-    [(m, s) for m, (allowed, _) in TRANSITIONS.items() for s in set(S) - allowed],
+    [(m, s) for m, transition in TRANSITIONS.items() for s in sorted(set(S) - transition.source)],
 )
 def test_forbidden_transition_raises_and_changes_nothing(method, from_status, staff):
     listing = ListingFactory(status=from_status)
@@ -69,6 +60,12 @@ def test_forbidden_transition_raises_and_changes_nothing(method, from_status, st
     listing.refresh_from_db()
     assert listing.status == from_status
     assert not ListingEvent.objects.exists()
+
+
+def test_what_can_happen_next_follows_the_declaration():
+    assert Listing.transitions_from(S.DRAFT) == ["submit", "cancel"]
+    assert ListingFactory(status=S.SUSPENDED).allowed_transitions() == ["reinstate", "remove"]
+    assert Listing.transitions_from(S.REMOVED) == []
 
 
 def test_approve_needs_a_verified_organization(staff):

@@ -17,6 +17,7 @@ from tests.security.test_permission_matrix import SEEN
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 APPS = [
+    "lifecycle",
     "backoffice",
     "accounts",
     "listings",
