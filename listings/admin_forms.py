@@ -23,7 +23,7 @@ class MultilineTextField(forms.CharField):
         return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
-TEXT_FIELDS = ["description", "deliverables", "pay_justification", "eligibility"]
+TEXT_FIELDS = ["description", "deliverables", "pay_justification", "also_provided", "eligibility"]
 
 
 class EmployerListingForm(forms.ModelForm):
@@ -51,6 +51,7 @@ class EmployerListingForm(forms.ModelForm):
             "fee",
             "currency",
             "pay_justification",
+            "also_provided",
             "location_type",
             "city",
             "region",

@@ -59,6 +59,7 @@ def job_posting(listing: Listing, *, absolute: Callable[[str], str]) -> dict:
             f"for a fixed fee of {listing.fee} {listing.currency}"
         ),
         "industry": listing.industry.name,
+        "jobBenefits": listing.besides_fee,
     }
     skills = [skill.name for skill in listing.skills.all()]
     if skills:

@@ -199,6 +199,7 @@ class Listing(LifecycleModel, models.Model):
         "fee",
         "currency",
         "pay_justification",
+        "also_provided",
         "location_type",
         "city",
         "region",
@@ -256,6 +257,13 @@ class Listing(LifecycleModel, models.Model):
         blank=True,
         max_length=2000,
         help_text="Only needed when the hourly rate is below the floor: why the pay is fair.",
+    )
+    also_provided = models.TextField(
+        "what else you provide",
+        blank=True,
+        max_length=500,
+        help_text="Anything the student gets besides the fee: equipment, software licences, "
+        "travel costs. Leave it empty when the fee is all; the listing then says so.",
     )
     location_type = models.CharField(
         max_length=10, choices=LocationType.choices, default=LocationType.REMOTE, db_index=True
@@ -404,6 +412,14 @@ class Listing(LifecycleModel, models.Model):
             and self.application_deadline >= timezone.localdate()
             and not self.organization.is_suspended
         )
+
+    #: What a listing says when the fee is all the student gets (pay transparency).
+    NOTHING_BESIDES_FEE = "Nothing besides the fee: no benefits, equipment or travel costs."
+
+    @property
+    def besides_fee(self) -> str:
+        """What the student gets besides the fee, in words; never left unsaid."""
+        return self.also_provided.strip() or self.NOTHING_BESIDES_FEE
 
     @property
     def days_left(self) -> int:

@@ -114,6 +114,7 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
                         "currency",
                         "effective_hourly_rate",
                         "pay_justification",
+                        "also_provided",
                     ],
                     "description": (
                         "The effective hourly rate is the fee divided by the estimated hours. "
