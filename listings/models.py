@@ -261,6 +261,7 @@ class Listing(LifecycleModel, models.Model):
     also_provided = models.TextField(
         "what else you provide",
         blank=True,
+        db_default="",  # Rows inserted in bulk by SQL (the demo's generated listings) too.
         max_length=500,
         help_text="Anything the student gets besides the fee: equipment, software licences, "
         "travel costs. Leave it empty when the fee is all; the listing then says so.",

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='listing',
             name='also_provided',
-            field=models.TextField(blank=True, help_text='Anything the student gets besides the fee: equipment, software licences, travel costs. Leave it empty when the fee is all; the listing then says so.', max_length=500, verbose_name='what else you provide'),
+            field=models.TextField(blank=True, db_default='', help_text='Anything the student gets besides the fee: equipment, software licences, travel costs. Leave it empty when the fee is all; the listing then says so.', max_length=500, verbose_name='what else you provide'),
         ),
     ]
