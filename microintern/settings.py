@@ -3,6 +3,12 @@
 from pathlib import Path
 
 import environ
+
+# redis-py's package imports itself in a cycle, which two threads importing it for the first
+# time at once break (runserver's reloader loads the URLconf while its server thread opens the
+# cache: "KeyError: 'redis'"). Imported here, while settings load in the main thread, it is
+# whole before any thread starts.
+import redis  # noqa: F401
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
