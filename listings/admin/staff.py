@@ -14,7 +14,7 @@ from django.utils.timesince import timesince
 from accounts.admin import OrganizationAdmin
 from accounts.models import Organization
 from backoffice.filters import DefaultFilterMixin, StatusFilter
-from backoffice.history import ReadOnlyInline
+from backoffice.history import HistoryInline, ReadOnlyInline
 from backoffice.readonly import ReadOnlyAdminMixin
 from backoffice.steps import step_action
 from listings.admin.common import (
@@ -30,7 +30,7 @@ from listings.admin.common import (
     refusal_message,
 )
 from listings.diff import word_diff
-from listings.models import Industry, Listing, ListingReport, Skill
+from listings.models import Industry, Listing, ListingReport, ListingReportEvent, Skill
 
 #: Staff act on listings through steps: the actions need the change permission.
 CHANGE = ["change"]
@@ -338,6 +338,15 @@ class ListingAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, ListingStepsMixin, ad
     remove = step_action("remove", "Remove selected listings…", permissions=CHANGE)
 
 
+class ListingReportEventInline(HistoryInline):
+    """A report's resolution: who upheld or dismissed it, and when."""
+
+    model = ListingReportEvent
+    status_choices = ListingReport.Status
+    fields = ["created_at", "actor_name", "from_label", "to_label", "note"]
+    readonly_fields = fields
+
+
 @admin.register(ListingReport)
 class ListingReportAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, admin.ModelAdmin):
     """Students' reports: uphold (the listing comes down) or dismiss (it goes back up)."""
@@ -372,6 +381,7 @@ class ListingReportAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, admin.ModelAdmi
         "open_reports",
     ]
     readonly_fields = fields
+    inlines = [ListingReportEventInline]
     actions = ["uphold", "dismiss"]
 
     @admin.display(description="listing", ordering="listing__title")

@@ -9,7 +9,7 @@ from listings.models.listing import (
     normalize_text,
 )
 from listings.models.querysets import ListingQuerySet
-from listings.models.reports import ListingReport, ReportWeight
+from listings.models.reports import ListingReport, ListingReportEvent, ReportWeight
 from listings.models.saved import SavedListing
 from listings.models.taxonomy import Industry, Skill
 
@@ -22,6 +22,7 @@ __all__ = [
     "ListingEvent",
     "ListingQuerySet",
     "ListingReport",
+    "ListingReportEvent",
     "ReportWeight",
     "SavedListing",
     "Skill",

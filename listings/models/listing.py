@@ -616,17 +616,16 @@ class Listing(LifecycleModel, models.Model):
         """
         with transaction.atomic():
             Listing.objects.select_for_update().filter(pk=self.pk).first()
-            open_reports = self.reports.filter(status=self.reports.model.Status.OPEN)
-            count = open_reports.count()
+            open_reports = list(self.reports.filter(status=self.reports.model.Status.OPEN))
+            count = len(open_reports)
             if count:
                 dismissed = f"{count} open report{'s' if count != 1 else ''} dismissed."
                 note = f"{note} {dismissed}".strip()
             self.apply_transition("reinstate", by=by, note=note)
-            open_reports.update(
-                status=self.reports.model.Status.DISMISSED,
-                resolved_at=timezone.now(),
-                resolved_by=by,
-            )
+            for report in open_reports:
+                report.resolve(
+                    by=by, upheld=False, note="Dismissed: the listing was published again."
+                )
 
     @property
     def suspended_automatically(self) -> bool:

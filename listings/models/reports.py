@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lifecycle import choices_constraint
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
 from listings.models.listing import Listing
 
 
@@ -67,7 +66,7 @@ class ReportWeight:
         return weight
 
 
-class ListingReport(models.Model):
+class ListingReport(LifecycleModel, models.Model):
     """A student's report of a suspicious or broken listing."""
 
     class Reason(models.TextChoices):
@@ -82,6 +81,18 @@ class ListingReport(models.Model):
         OPEN = "open", "Open"
         UPHELD = "upheld", "Upheld"
         DISMISSED = "dismissed", "Dismissed"
+
+    #: Staff close an open report once, upheld or dismissed; each closing is an event row.
+    TRANSITIONS = Lifecycle(
+        Status,
+        resolve=Transition(
+            source={Status.OPEN},
+            target=(Status.UPHELD, Status.DISMISSED),
+            verb="resolved",
+            stamp=("resolved_at",),
+            stamp_by="resolved_by",
+        ),
+    )
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(
@@ -155,20 +166,13 @@ class ListingReport(models.Model):
                 listing.status = locked.status
         return report
 
-    def resolve(self, *, by, upheld: bool) -> None:
-        """Close the report as upheld or dismissed (nothing else changes)."""
-        with transaction.atomic():
-            status = (
-                ListingReport.objects.select_for_update()
-                .values_list("status", flat=True)
-                .get(pk=self.pk)
-            )
-            if status != self.Status.OPEN:
-                raise ValidationError("This report is already resolved.")
-            self.status = self.Status.UPHELD if upheld else self.Status.DISMISSED
-            self.resolved_at = timezone.now()
-            self.resolved_by = by
-            self.save(update_fields=["status", "resolved_at", "resolved_by"])
+    def resolve(self, *, by, upheld: bool, note: str = "") -> ListingReportEvent:
+        """Close the report as upheld or dismissed, recording who did it (nothing else changes)."""
+        target = self.Status.UPHELD if upheld else self.Status.DISMISSED
+        return self.apply_transition("resolve", by=by, note=note, to=target)
+
+    def transition_refused(self, current: str, transition, target: str) -> str:
+        return "This report is already resolved."
 
     def uphold(self, *, by) -> None:
         """Agree with the report. A suspended listing is then removed for good, with its
@@ -179,7 +183,7 @@ class ListingReport(models.Model):
             if listing.status == Listing.Status.SUSPENDED:
                 listing.remove(by=by, reason="reports", note="A report was upheld.")
                 for other in listing.reports.filter(status=self.Status.OPEN):
-                    other.resolve(by=by, upheld=True)
+                    other.resolve(by=by, upheld=True, note="Upheld with another report.")
             self.listing = listing
 
     def dismiss(self, *, by) -> None:
@@ -194,3 +198,12 @@ class ListingReport(models.Model):
             ):
                 listing.reinstate(by=by, note="Reports dismissed.")
             self.listing = listing
+
+
+class ListingReportEvent(LifecycleEvent):
+    """Append-only record of a report's resolution: who upheld or dismissed it, and when."""
+
+    report = models.ForeignKey(ListingReport, on_delete=models.CASCADE, related_name="events")
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.from_status} → {self.to_status}"
