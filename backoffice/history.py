@@ -46,7 +46,7 @@ class HistoryInline(ReadOnlyInline):
 
     @admin.display(description="by")
     def actor_name(self, event) -> str:
-        return str(event.actor) if event.actor else "MicroIntern (automatic)"
+        return event.actor_display
 
     @admin.display(description="from")
     def from_label(self, event) -> str:
@@ -65,8 +65,4 @@ class EmployerHistoryMixin:
 
     @admin.display(description="by")
     def actor_name(self, event) -> str:
-        if event.actor is None:
-            return "MicroIntern (automatic)"
-        if event.actor.is_staff:
-            return "Career center"
-        return event.actor.display_name
+        return event.actor_label(staff_as="Career center")

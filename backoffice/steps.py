@@ -11,17 +11,21 @@ and in the employer site.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+
+if TYPE_CHECKING:
+    from lifecycle import Lifecycle
 
 CONFIRM_TEMPLATE = "admin/steps/confirm.html"
 
@@ -34,11 +38,12 @@ class Step:
     title: str
     #: The success message: {count} becomes "2 listings", {names} the names of what changed.
     done: str
-    #: The statuses the step is offered from (the model method checks them again).
-    allowed_from: frozenset[str]
     #: The model method to call ("" calls the one named like the step); it takes `by=`
     #: and the words asked for below.
     method: str = ""
+    #: The statuses the step is offered from. Left out, `step_table` reads them from the
+    #: model's declaration of the transition the method performs, so they are written once.
+    allowed_from: frozenset[str] | None = None
     #: The confirmation button ("" reads like the title).
     button: str = ""
     intro: str = ""
@@ -54,7 +59,8 @@ class Step:
     bulk: bool = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "allowed_from", frozenset(self.allowed_from))
+        if self.allowed_from is not None:
+            object.__setattr__(self, "allowed_from", frozenset(self.allowed_from))
         object.__setattr__(self, "method", self.method or self.name)
         object.__setattr__(self, "button", self.button or self.title)
 
@@ -64,9 +70,22 @@ class Step:
         return bool(self.text_kwarg or self.reason)
 
 
-def step_table(*steps: Step) -> dict[str, Step]:
-    """Steps by name, in the order they are offered."""
-    return {step.name: step for step in steps}
+def step_table(*steps: Step, lifecycle: Lifecycle | None = None) -> dict[str, Step]:
+    """Steps by name, in the order they are offered.
+
+    A step without its own `allowed_from` is offered from the states the `lifecycle`
+    declares for the transition of the same name as its method (`Listing.TRANSITIONS`).
+    """
+    table = {}
+    for step in steps:
+        if step.allowed_from is None:
+            if lifecycle is None or step.method not in lifecycle:
+                raise ImproperlyConfigured(
+                    f"Step {step.name!r} names no states and no declared transition {step.method!r}."
+                )
+            step = replace(step, allowed_from=lifecycle[step.method].source)
+        table[step.name] = step
+    return table
 
 
 def step_action(step_name: str, description: str, *, permissions: list[str] | None = None):

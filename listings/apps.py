@@ -8,6 +8,7 @@ class ListingsConfig(AppConfig):
         "listing": ["view", "change"],
         "listingevent": ["view", "change"],
         "listingreport": ["view", "change"],
+        "listingreportevent": ["view"],
         "savedlisting": ["view", "change"],
         "industry": ["view", "change", "add"],
         "skill": ["view", "change", "add"],

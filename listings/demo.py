@@ -508,7 +508,7 @@ inserted AS (
     INSERT INTO listings_listing (
         organization_id, industry_id, title, slug, summary, description, description_html,
         deliverables, estimated_hours, fee, currency, hourly_rate, pay_justification,
-        location_type, city, region, country, openings, application_deadline, due_date,
+        also_provided, location_type, city, region, country, openings, application_deadline, due_date,
         eligibility, contact_email, status, moderation_reason, moderation_note, risk_score,
         risk_signals, approved_snapshot, created_at, updated_at, submitted_at, published_at,
         search_vector
@@ -516,7 +516,7 @@ inserted AS (
     SELECT o.id,
            t.industry_id, t.title, t.slug || '-gen' || gen.g, t.summary, t.description,
            t.description_html, t.deliverables, gen.hours, gen.fee, 'USD',
-           round(gen.fee::numeric / gen.hours, 2), '',
+           round(gen.fee::numeric / gen.hours, 2), '', '',
            (ARRAY['remote', 'hybrid', 'onsite'])[1 + gen.location],
            CASE WHEN gen.location = 0 THEN '' ELSE COALESCE(NULLIF(t.city, ''), 'Chicago') END, '', 'US', 1,
            %(today)s::date + gen.days, %(today)s::date + gen.days + gen.due_days,

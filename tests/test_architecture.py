@@ -67,3 +67,29 @@ def test_listing_models_do_not_depend_on_the_search_filters():
                 reached.add(imported)
                 todo.append(imported)
     assert "listings.filters" not in reached
+
+
+#: The apps whose modules are held to the length limit (migrations left out).
+APPS = [
+    "accounts",
+    "listings",
+    "applications",
+    "notifications",
+    "reports",
+    "searches",
+    "lifecycle",
+    "backoffice",
+    "microintern",
+]
+MAX_MODULE_LINES = 700
+
+
+def test_no_app_module_is_longer_than_a_feature():
+    """A module past 700 lines holds more than one feature: split it (as `listings/models/`)."""
+    long = sorted(
+        f"{name}: {lines} lines"
+        for app in APPS
+        for name, path in modules(app).items()
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    )
+    assert long == []

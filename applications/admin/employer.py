@@ -56,7 +56,6 @@ EMPLOYER_STEPS = step_table(
         name="shortlist",
         title="Shortlist",
         done="Shortlisted {names}.",
-        allowed_from={Status.SUBMITTED, Status.VIEWED},
         intro="The students are told they are on the shortlist.",
     ),
     Step(
@@ -64,7 +63,6 @@ EMPLOYER_STEPS = step_table(
         title="Make an offer",
         button="Send the offer",
         done="Offer sent to {names}.",
-        allowed_from=Application.PRE_OFFER,
         intro=(
             "Each student is told and can accept or decline; an offer that is not answered "
             "in time expires. Offers out and accepted students together never exceed the "
@@ -79,7 +77,6 @@ EMPLOYER_STEPS = step_table(
         title="Not selected",
         button="Mark not selected",
         done="Marked not selected: {names}. Each student is told.",
-        allowed_from=Application.PRE_OFFER,
         intro="Each student is told that they were not selected, with your message if you write one.",
         text_kwarg="message",
         text_label="Message to the students",
@@ -90,7 +87,6 @@ EMPLOYER_STEPS = step_table(
         title="Mark work complete",
         button="Mark complete",
         done="Work marked complete for {names}; feedback is open.",
-        allowed_from={Status.WORK_SUBMITTED},
         intro="You confirm the deliverables. The engagement ends and feedback opens on both sides.",
     ),
     Step(
@@ -98,7 +94,6 @@ EMPLOYER_STEPS = step_table(
         title="Request a revision",
         button="Send back for revision",
         done="Revision requested from {names}.",
-        allowed_from={Status.WORK_SUBMITTED},
         intro="The student sees your note, revises the work and submits it again.",
         **one_at_a_time_with_words("note", "What should change"),
     ),
@@ -107,10 +102,10 @@ EMPLOYER_STEPS = step_table(
         title="Mark incomplete",
         button="Mark not completed",
         done="Marked not completed: {names}.",
-        allowed_from=Application.IN_PROGRESS,
         intro="The engagement ends without the deliverables. This cannot be undone.",
         **one_at_a_time_with_words("reason", "Why the work was not completed"),
     ),
+    lifecycle=Application.TRANSITIONS,
 )
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import linebreaksbr
 
 from backoffice.history import HistoryInline
-from backoffice.steps import AdminStepsMixin, Step
+from backoffice.steps import AdminStepsMixin, Step, step_table
 from listings.admin_forms import TransitionForm
 from listings.models import Listing, ListingEvent
 
@@ -60,10 +60,10 @@ def refusal_message(listing: Listing, error: ValidationError) -> str:
 # --- Transitions with a reason and a comment ---------------------------------------------
 
 
-def listing_step(
-    name: str, title: str, done: str, allowed_from, *, reason: bool = False, **options
-) -> Step:
+def listing_step(name: str, title: str, done: str, *, reason: bool = False, **options) -> Step:
     """A listing Step: every one asks for a comment, kept in the listing's history.
+
+    It is offered from the states `Listing.TRANSITIONS` declares for it (see `listing_steps`).
 
     A step that asks for a reason code requires one: it is what the organization reads first.
     """
@@ -76,11 +76,15 @@ def listing_step(
         name=name,
         title=title,
         done=done,
-        allowed_from=allowed_from,
         reason=reason,
         reason_required=reason,
         **(defaults | options),
     )
+
+
+def listing_steps(*steps: Step) -> dict[str, Step]:
+    """Listing steps by name, each offered from the states its transition declares."""
+    return step_table(*steps, lifecycle=Listing.TRANSITIONS)
 
 
 class ListingStepsMixin(AdminStepsMixin):
@@ -125,10 +129,6 @@ class ListingEventInline(HistoryInline):
     fields = ["created_at", "actor_name", "from_label", "to_label", "reason_label", "note"]
     readonly_fields = fields
     ordering = ["-created_at", "-pk"]
-
-    @admin.display(description="by")
-    def actor_name(self, event: ListingEvent) -> str:
-        return event.actor_display
 
     @admin.display(description="reason")
     def reason_label(self, event: ListingEvent) -> str:

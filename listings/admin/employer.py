@@ -12,13 +12,14 @@ from django.urls import reverse
 from accounts.models import Organization
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from backoffice.history import EmployerHistoryMixin
-from backoffice.steps import step_action, step_table
+from backoffice.steps import step_action
 from listings.admin.common import (
     PROJECT_FIELDS,
     ListingEventInline,
     ListingStepsMixin,
     Status,
     listing_step,
+    listing_steps,
     plural,
     reason_label,
     refusal_message,
@@ -27,12 +28,11 @@ from listings.admin.common import (
 from listings.admin_forms import EmployerListingForm
 from listings.models import Listing
 
-EMPLOYER_STEPS = step_table(
+EMPLOYER_STEPS = listing_steps(
     listing_step(
         "close",
         "Close early",
         "{count} closed to new applications.",
-        {Status.PUBLISHED},
         button="Close to new applications",
         intro="Students can no longer apply. Applications you already have stay open for review.",
         text_label="Why (optional)",
@@ -41,7 +41,6 @@ EMPLOYER_STEPS = step_table(
         "cancel",
         "Cancel the project",
         "{count} cancelled.",
-        Listing.OPEN_STATES,
         intro="The project is called off for good; it cannot be reopened.",
         text_label="Why the project is cancelled",
         text_required=True,
@@ -239,7 +238,7 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
         context = {
             **super().listing_context(request, listing),
             "waiting_for_review": listing.status == Status.SUBMITTED,
-            "can_submit": listing.status in {Status.DRAFT, Status.CHANGES_REQUESTED},
+            "can_submit": "submit" in listing.allowed_transitions(),
         }
         if listing.status in {Status.CHANGES_REQUESTED, Status.REJECTED}:
             context["moderation_feedback"] = {

@@ -14,22 +14,23 @@ from django.utils.timesince import timesince
 from accounts.admin import OrganizationAdmin
 from accounts.models import Organization
 from backoffice.filters import DefaultFilterMixin, StatusFilter
-from backoffice.history import ReadOnlyInline
+from backoffice.history import HistoryInline, ReadOnlyInline
 from backoffice.readonly import ReadOnlyAdminMixin
-from backoffice.steps import step_action, step_table
+from backoffice.steps import step_action
 from listings.admin.common import (
     PROJECT_FIELDS,
     ListingEventInline,
     ListingStepsMixin,
     Status,
     listing_step,
+    listing_steps,
     paragraphs,
     plural,
     reason_label,
     refusal_message,
 )
 from listings.diff import word_diff
-from listings.models import Industry, Listing, ListingReport, Skill
+from listings.models import Industry, Listing, ListingReport, ListingReportEvent, Skill
 
 #: Staff act on listings through steps: the actions need the change permission.
 CHANGE = ["change"]
@@ -37,19 +38,17 @@ CHANGE = ["change"]
 #: Shown to the organization beside the reason code it goes with.
 WITH_THE_REASON = "Shown to the organization with the reason."
 
-STAFF_STEPS = step_table(
+STAFF_STEPS = listing_steps(
     listing_step(
         "approve",
         "Approve and publish",
         "{count} approved and published.",
-        {Status.SUBMITTED},
         intro="These listings will be published and their organizations told.",
     ),
     listing_step(
         "request_changes",
         "Request changes",
         "{count} sent back for changes.",
-        {Status.SUBMITTED},
         button="Send back for changes",
         intro="The organization sees the reason and your comment and can submit again.",
         reason=True,
@@ -60,7 +59,6 @@ STAFF_STEPS = step_table(
         "reject",
         "Reject",
         "{count} rejected.",
-        {Status.SUBMITTED},
         intro="A rejected listing cannot be submitted again.",
         reason=True,
         text_label="Why it is rejected",
@@ -70,7 +68,6 @@ STAFF_STEPS = step_table(
         "suspend",
         "Suspend",
         "{count} suspended.",
-        {Status.PUBLISHED},
         intro="Suspended listings are hidden from students until you reinstate or remove them.",
         reason=True,
     ),
@@ -78,14 +75,12 @@ STAFF_STEPS = step_table(
         "reinstate",
         "Reinstate",
         "{count} published again.",
-        {Status.SUSPENDED},
         intro="These listings will be visible to students again.",
     ),
     listing_step(
         "remove",
         "Remove",
         "{count} removed.",
-        {Status.SUSPENDED},
         button="Remove for good",
         intro="Removed listings stay hidden for good.",
         reason=True,
@@ -343,6 +338,15 @@ class ListingAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, ListingStepsMixin, ad
     remove = step_action("remove", "Remove selected listings…", permissions=CHANGE)
 
 
+class ListingReportEventInline(HistoryInline):
+    """A report's resolution: who upheld or dismissed it, and when."""
+
+    model = ListingReportEvent
+    status_choices = ListingReport.Status
+    fields = ["created_at", "actor_name", "from_label", "to_label", "note"]
+    readonly_fields = fields
+
+
 @admin.register(ListingReport)
 class ListingReportAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, admin.ModelAdmin):
     """Students' reports: uphold (the listing comes down) or dismiss (it goes back up)."""
@@ -377,6 +381,7 @@ class ListingReportAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, admin.ModelAdmi
         "open_reports",
     ]
     readonly_fields = fields
+    inlines = [ListingReportEventInline]
     actions = ["uphold", "dismiss"]
 
     @admin.display(description="listing", ordering="listing__title")

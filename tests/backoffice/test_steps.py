@@ -2,11 +2,13 @@
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
 
 from accounts.sites import employer_site
 from applications.admin import EMPLOYER_STEPS as APPLICANT_STEPS
 from applications.admin import ApplicationAdmin, EmployerApplicationAdmin
-from backoffice.steps import Step, step_action
+from applications.models import Application
+from backoffice.steps import Step, step_action, step_table
 from listings.admin import EMPLOYER_STEPS, STAFF_STEPS, ListingAdmin
 from listings.models import Listing
 from notifications.admin import NotificationAdmin
@@ -36,17 +38,38 @@ def test_a_step_keeps_a_method_and_button_of_its_own():
 
 
 @pytest.mark.parametrize(
-    ("steps", "name", "button", "allowed_from"),
+    ("steps", "name", "button"),
     [
-        (STAFF_STEPS, "approve", "Approve and publish", {Listing.Status.SUBMITTED}),
-        (STAFF_STEPS, "remove", "Remove for good", {Listing.Status.SUSPENDED}),
-        (EMPLOYER_STEPS, "cancel", "Cancel the project", set(Listing.OPEN_STATES)),
-        (APPLICANT_STEPS, "shortlist", "Shortlist", {"submitted", "viewed"}),
+        (STAFF_STEPS, "approve", "Approve and publish"),
+        (STAFF_STEPS, "remove", "Remove for good"),
+        (EMPLOYER_STEPS, "cancel", "Cancel the project"),
+        (APPLICANT_STEPS, "shortlist", "Shortlist"),
     ],
 )
-def test_declared_steps_read_as_before(steps, name, button, allowed_from):
+def test_declared_steps_read_as_before(steps, name, button):
     step = steps[name]
-    assert (step.method, step.button, step.allowed_from) == (name, button, allowed_from)
+    assert (step.method, step.button) == (name, button)
+
+
+@pytest.mark.parametrize(
+    ("steps", "model"),
+    [(STAFF_STEPS, Listing), (EMPLOYER_STEPS, Listing), (APPLICANT_STEPS, Application)],
+)
+def test_every_step_is_offered_from_the_states_its_transition_declares(steps, model):
+    for step in steps.values():
+        assert step.allowed_from == model.TRANSITIONS[step.method].source, step.name
+
+
+def test_a_step_table_reads_the_states_from_the_lifecycle():
+    table = step_table(
+        Step(name="reinstate", title="Reinstate", done="{count}."), lifecycle=Listing.TRANSITIONS
+    )
+    assert table["reinstate"].allowed_from == frozenset({Listing.Status.SUSPENDED})
+
+
+def test_a_step_with_neither_states_nor_a_declared_transition_is_refused():
+    with pytest.raises(ImproperlyConfigured):
+        step_table(Step(name="tidy", title="Tidy", done="{count}."), lifecycle=Listing.TRANSITIONS)
 
 
 def test_reason_steps_of_listings_require_the_reason():

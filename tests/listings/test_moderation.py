@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organization
 from listings.admin_forms import EmployerListingForm
 from listings.diff import word_diff
-from listings.models import Listing, ListingEvent, ListingReport, ReportWeight
+from listings.models import Listing, ListingEvent, ListingReport, ListingReportEvent, ReportWeight
 from notifications.models import Notification
 from tests.factories import (
     ApplicationFactory,
@@ -540,6 +540,62 @@ def test_upholding_several_reports_of_one_listing_reports_it_once(login, staff):
     assert messages.count("“Reported project” was removed.") == 1
     assert not any("already resolved" in m for m in messages)
     assert ListingEvent.objects.filter(listing=listing, to_status=S.REMOVED).count() == 1
+
+
+def resolutions(listing):
+    """(report's reporter, from, to, who) of every resolution recorded on a listing's reports."""
+    return sorted(
+        (event.report.reporter_id, event.from_status, event.to_status, event.actor_id)
+        for event in ListingReportEvent.objects.filter(report__listing=listing)
+    )
+
+
+def test_dismissing_a_report_records_who_dismissed_it(staff):
+    single = report(ListingFactory(published=True), StudentFactory())
+    single.dismiss(by=staff)
+    event = single.events.get()
+    assert (event.from_status, event.to_status, event.actor) == ("open", "dismissed", staff)
+    single.refresh_from_db()
+    assert single.resolved_by == staff
+    assert single.resolved_at <= event.created_at
+
+
+def test_upholding_records_every_report_it_decides(staff):
+    listing = suspended_by_reports(ListingFactory(published=True))
+    first, *others = listing.reports.order_by("pk")
+    first.uphold(by=staff)
+    assert resolutions(listing) == sorted(
+        (r.reporter_id, "open", "upheld", staff.pk) for r in [first, *others]
+    )
+    assert {e.note for e in ListingReportEvent.objects.exclude(report=first)} == {
+        "Upheld with another report."
+    }
+
+
+def test_reinstating_records_each_report_it_dismisses(staff):
+    listing = suspended_by_reports(ListingFactory(published=True))
+    listing.reinstate(by=staff)
+    assert resolutions(listing) == sorted(
+        (r.reporter_id, "open", "dismissed", staff.pk) for r in listing.reports.all()
+    )
+
+
+def test_a_refused_resolution_leaves_no_record(staff):
+    single = report(ListingFactory(published=True), StudentFactory())
+    single.uphold(by=staff)
+    with pytest.raises(ValidationError, match="already resolved"):
+        ListingReport.objects.get(pk=single.pk).dismiss(by=staff)
+    assert single.events.count() == 1
+
+
+def test_the_report_page_shows_who_resolved_it(login, staff):
+    single = report(ListingFactory(published=True), StudentFactory())
+    single.dismiss(by=staff)
+    page = login(staff).get(reverse("admin:listings_listingreport_change", args=[single.pk]))
+    assert page.status_code == 200
+    history = page.content.decode()
+    assert str(staff) in history
+    assert "Dismissed" in history
 
 
 def test_weights_are_named_and_no_single_report_suspends():

@@ -1,22 +1,27 @@
+"""An application: a student's answer to one listing, its lifecycle and what it tells people."""
+
 from __future__ import annotations
 
 import datetime
-import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Avg, Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.uploads import private_storage, validate_resume
-from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
+from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
 from listings.models import Listing
 from notifications.outbox import queue_email
+
+if TYPE_CHECKING:
+    from applications.models.events import ApplicationEvent
+    from applications.models.feedback import Feedback
 
 
 def application_resume_path(instance: Application, filename: str) -> str:
@@ -313,7 +318,9 @@ class Application(LifecycleModel, models.Model):
             return NextStep(
                 f"{listing.organization} reviews your work; it was due on", listing.due_date
             )
-        if self.status == s.COMPLETED and not self.feedback_given_by(Feedback.Author.STUDENT):
+        if self.status == s.COMPLETED and not self.feedback_given_by(
+            self.feedback.model.Author.STUDENT
+        ):
             return NextStep("Rate your experience by", self.feedback_open_until)
         return None
 
@@ -560,209 +567,3 @@ class AlreadyApplied(ValidationError):
     def __init__(self, application: Application) -> None:
         super().__init__("You already applied to this project.")
         self.application = application
-
-
-class ApplicationEvent(LifecycleEvent):
-    """Append-only record of an application's transitions."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-
-    class Meta(LifecycleEvent.Meta):
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.application}: {self.from_status or 'new'} → {self.to_status}"
-
-    @property
-    def to_label(self) -> str:
-        return Application.Status(self.to_status).label
-
-    def actor_for_student(self, application: Application) -> str:
-        """Who did it, as the student reads it: never a staff member's address."""
-        return self.actor_label(
-            you_id=application.student_id, others_as=application.listing.organization.name
-        )
-
-
-class FeedbackQuerySet(models.QuerySet):
-    def about_organization(self, organization) -> FeedbackQuerySet:
-        """Students' ratings of one organization's engagements."""
-        return self.filter(
-            author_role=Feedback.Author.STUDENT, application__listing__organization=organization
-        )
-
-    def public_testimonials(self) -> FeedbackQuerySet:
-        """Employers' testimonials the student chose to publish."""
-        return self.filter(author_role=Feedback.Author.EMPLOYER, public=True)
-
-
-class Feedback(models.Model):
-    """After completion: the employer rates the student, the student rates the experience."""
-
-    class Author(models.TextChoices):
-        EMPLOYER = "employer", "Employer"
-        STUDENT = "student", "Student"
-
-    #: An organization sees students' ratings only as an average of at least this many.
-    MIN_RATINGS_SHOWN = 3
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="feedback")
-    author_role = models.CharField(max_length=10, choices=Author.choices)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    rating = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    comment = models.TextField(max_length=2000, blank=True)
-    #: For an employer's testimonial: the student chose to show it on their portfolio.
-    public = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = FeedbackQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["application", "author_role"], name="one_feedback_per_side"
-            ),
-            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"),
-        ]
-
-    Meta.constraints += [choices_constraint("feedback_author_valid", Author, field="author_role")]
-
-    def __str__(self) -> str:
-        return f"{self.get_author_role_display()} feedback on {self.application}"
-
-    @property
-    def editable_until(self) -> datetime.datetime:
-        return self.created_at + datetime.timedelta(days=settings.FEEDBACK_EDIT_DAYS)
-
-    @property
-    def is_editable(self) -> bool:
-        return timezone.now() <= self.editable_until
-
-    @classmethod
-    def give(cls, *, application: Application, author, rating: int, comment: str = "") -> Feedback:
-        """Give (or, within the edit window, change) one side's feedback on a completed engagement."""
-        if application.status != Application.Status.COMPLETED:
-            raise ValidationError("Feedback opens when the engagement is completed.")
-        if author == application.student:
-            role = cls.Author.STUDENT
-        elif application.listing.organization.active_members().filter(pk=author.pk).exists():
-            role = cls.Author.EMPLOYER
-        else:
-            raise ValidationError("Only the student and the organization can give feedback here.")
-        if not 1 <= int(rating) <= 5:
-            raise ValidationError({"rating": "Choose a rating from 1 to 5."})
-        with transaction.atomic():
-            feedback = (
-                cls.objects.select_for_update()
-                .filter(application=application, author_role=role)
-                .first()
-            )
-            if feedback is None:
-                return cls.objects.create(
-                    application=application,
-                    author_role=role,
-                    author=author,
-                    rating=rating,
-                    comment=comment,
-                )
-            if not feedback.is_editable:
-                raise ValidationError(
-                    f"Feedback can be changed for {settings.FEEDBACK_EDIT_DAYS} days; this one is final."
-                )
-            rewritten = (int(rating), comment.strip()) != (
-                feedback.rating,
-                feedback.comment.strip(),
-            )
-            was_public = feedback.public
-            feedback.author, feedback.rating, feedback.comment = author, rating, comment
-            fields = ["author", "rating", "comment", "updated_at"]
-            if rewritten and was_public:
-                # The student published the words they read, not whatever they become.
-                feedback.public = False
-                fields.append("public")
-            feedback.save(update_fields=fields)
-            #: Whether this change took the testimonial off the student's portfolio.
-            feedback.unpublished = rewritten and was_public
-            if feedback.unpublished:
-                feedback._tell_student_testimonial_changed()
-            return feedback
-
-    def _tell_student_testimonial_changed(self) -> None:
-        application = self.application
-        student = application.student
-        queue_email(
-            to=student.email,
-            recipient=student,
-            kind="applications.testimonial_changed",
-            template="applications/email/testimonial_changed",
-            context={
-                "application": application,
-                "listing": application.listing,
-                "person": student,
-                "feedback": self,
-            },
-            link=application.get_absolute_url(),
-            dedupe_key=f"applications.testimonial_changed:{self.pk}:{self.updated_at.isoformat()}",
-        )
-
-    def set_public(self, *, by, public: bool) -> None:
-        """The student shows or hides the employer's testimonial on their portfolio."""
-        if self.author_role != self.Author.EMPLOYER or by != self.application.student:
-            raise ValidationError("Only the student can publish the employer's testimonial.")
-        self.public = public
-        self.save(update_fields=["public", "updated_at"])
-
-    @classmethod
-    def organization_rating(cls, organization) -> dict | None:
-        """Students' average rating of an organization, only once there are enough to be anonymous."""
-        summary = cls.objects.about_organization(organization).aggregate(
-            average=Avg("rating"), count=Count("pk")
-        )
-        if summary["count"] < cls.MIN_RATINGS_SHOWN:
-            return None
-        return {"average": round(summary["average"], 1), "count": summary["count"]}
-
-
-def new_calendar_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class CalendarFeed(models.Model):
-    """A student's private address for subscribing to their deadlines calendar.
-
-    Anyone holding the address reads the calendar without signing in (calendar apps cannot
-    sign in), so it is a long random token, and resetting it revokes the old address.
-    """
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
-    )
-    token = models.CharField(max_length=64, unique=True, editable=False, default=new_calendar_token)
-    created_at = models.DateTimeField(auto_now_add=True)
-    reset_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    def __str__(self) -> str:
-        return f"Calendar of {self.user}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("applications:calendar_feed", kwargs={"token": self.token})
-
-    @classmethod
-    def issue(cls, user) -> tuple[CalendarFeed, bool]:
-        """Give the student a private address: their first, or a new one revoking the old.
-
-        Returns the feed and whether it is the student's first address.
-        """
-        with transaction.atomic():
-            feed, created = cls.objects.select_for_update().get_or_create(user=user)
-            if not created:
-                feed.token = new_calendar_token()
-                feed.reset_at = timezone.now()
-                feed.save(update_fields=["token", "reset_at"])
-        return feed, created

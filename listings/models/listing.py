@@ -1,7 +1,10 @@
+"""A listing: one micro-internship, its fields, its lifecycle and what it tells people."""
+
 from __future__ import annotations
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -16,10 +19,15 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from accounts.models import Organization
-from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
+from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
 from listings import risk
+from listings.models.querysets import ListingQuerySet
+from listings.models.taxonomy import Industry, Skill
 from listings.text import render_markdown
 from notifications.outbox import queue_email
+
+if TYPE_CHECKING:
+    from listings.models.events import ListingEvent
 
 SEARCH_CONFIG = "english"
 #: How far ahead an application deadline may be, and a due date after the deadline: a
@@ -36,86 +44,6 @@ def normalize_text(text: str) -> str:
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return "\n".join(line.rstrip() for line in lines).strip("\n")
-
-
-class Industry(models.Model):
-    """A sector used to browse listings (software, non-profit, marketing...)."""
-
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "industries"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Skill(models.Model):
-    """A skill a project needs and a student can offer (one shared taxonomy)."""
-
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    # Declared here so that accounts need not know about skills: profile.skills.
-    students = models.ManyToManyField("accounts.StudentProfile", blank=True, related_name="skills")
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ListingQuerySet(models.QuerySet):
-    def published(self) -> ListingQuerySet:
-        """Listings the public may see: published, from an organization not suspended."""
-        return self.filter(status=Listing.Status.PUBLISHED).exclude(
-            organization__verification=Organization.Verification.SUSPENDED
-        )
-
-    def open(self) -> ListingQuerySet:
-        """Published listings still accepting applications (deadline today or later)."""
-        return self.published().filter(application_deadline__gte=timezone.localdate())
-
-    @staticmethod
-    def public_condition() -> Q:
-        """The one definition of a public listing, as a condition (see `public()`)."""
-        return Q(
-            status__in=[Listing.Status.PUBLISHED, Listing.Status.CLOSED, Listing.Status.COMPLETED]
-        ) & ~Q(organization__verification=Organization.Verification.SUSPENDED)
-
-    def public(self) -> ListingQuerySet:
-        """What a visitor may open: published, closed and completed listings of organizations
-        that are not suspended (open or not: a closed project's page stays up)."""
-        return self.filter(self.public_condition())
-
-    def visible_to(self, user) -> ListingQuerySet:
-        """What this person may open: the public ones, plus own org's, plus all for staff."""
-        if getattr(user, "is_authenticated", False):
-            if user.is_career_staff:
-                return self.all()
-            return self.filter(
-                self.public_condition() | Q(organization__in=user.employer_organizations())
-            )
-        return self.public()
-
-    def for_organization(self, organization) -> ListingQuerySet:
-        return self.filter(organization=organization)
-
-    def awaiting_moderation(self) -> ListingQuerySet:
-        """The moderation queue: submitted listings, highest risk first, then oldest."""
-        return self.filter(status=Listing.Status.SUBMITTED).order_by("-risk_score", "submitted_at")
-
-    def past_deadline(self) -> ListingQuerySet:
-        """Published listings whose application deadline has passed (to be closed)."""
-        return self.filter(
-            status=Listing.Status.PUBLISHED, application_deadline__lt=timezone.localdate()
-        )
-
-    def with_card_data(self) -> ListingQuerySet:
-        """Everything a listing card shows, in a constant number of queries."""
-        return self.select_related("organization", "industry").prefetch_related("skills")
 
 
 class Listing(LifecycleModel, models.Model):
@@ -689,15 +617,16 @@ class Listing(LifecycleModel, models.Model):
         """
         with transaction.atomic():
             Listing.objects.select_for_update().filter(pk=self.pk).first()
-            open_reports = self.reports.filter(status=ListingReport.Status.OPEN)
-            count = open_reports.count()
+            open_reports = list(self.reports.filter(status=self.reports.model.Status.OPEN))
+            count = len(open_reports)
             if count:
                 dismissed = f"{count} open report{'s' if count != 1 else ''} dismissed."
                 note = f"{note} {dismissed}".strip()
             self.apply_transition("reinstate", by=by, note=note)
-            open_reports.update(
-                status=ListingReport.Status.DISMISSED, resolved_at=timezone.now(), resolved_by=by
-            )
+            for report in open_reports:
+                report.resolve(
+                    by=by, upheld=False, note="Dismissed: the listing was published again."
+                )
 
     @property
     def suspended_automatically(self) -> bool:
@@ -711,7 +640,7 @@ class Listing(LifecycleModel, models.Model):
         """Tell career-center staff and the organization's members of an automatic suspension."""
         from listings.reminders import career_center_staff
 
-        reports = list(self.reports.filter(status=ListingReport.Status.OPEN))
+        reports = list(self.reports.filter(status=self.reports.model.Status.OPEN))
         audiences = [
             (
                 "suspended_by_reports_staff",
@@ -755,237 +684,3 @@ class Listing(LifecycleModel, models.Model):
                 applications.all().settle_for_cancellation(
                     note=f"{self.organization} cancelled the project: {note}"
                 )
-
-
-class ListingEvent(LifecycleEvent):
-    """Append-only record of a listing's transitions: who, from, to, why, when."""
-
-    class Reason(models.TextChoices):
-        PAY_STRUCTURE = "pay_structure", "Pay structure"
-        UPFRONT_COST = "upfront_cost", "Upfront cost to student"
-        MISSING_INFORMATION = "missing_information", "Missing information"
-        NOT_A_PROJECT = "not_a_project", "Not a project"
-        SUSPICIOUS_ORGANIZATION = "suspicious_organization", "Suspicious organization"
-        OTHER = "other", "Other"
-
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="events")
-    reason = models.CharField(max_length=40, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.listing}: {self.from_status} → {self.to_status}"
-
-
-class SavedListing(models.Model):
-    """A listing a student bookmarked."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_listings"
-    )
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="saves")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "listing"], name="one_save_per_listing"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} saved {self.listing}"
-
-    @classmethod
-    def save_for(cls, *, user, listing: Listing) -> SavedListing:
-        """Bookmark an open listing for a student (saving twice changes nothing)."""
-        if not listing.is_open:
-            raise ValidationError(
-                f"“{listing.title}” no longer accepts applications, so it cannot be saved."
-            )
-        saved, _created = cls.objects.get_or_create(user=user, listing=listing)
-        return saved
-
-    @classmethod
-    def unsave(cls, *, user, listing: Listing) -> None:
-        """Remove a bookmark (nothing happens if there was none)."""
-        cls.objects.filter(user=user, listing=listing).delete()
-
-
-class ReportWeight:
-    """How much one report counts toward suspending a listing automatically.
-
-    Reports are weighed, not counted, so that nobody can take a listing down with accounts
-    made for the purpose:
-
-    - Only students count. A member of any organization (owner or member; active, asking
-      to join or removed; the listing's competitors included) and staff weigh nothing:
-      their reports still reach the career center, but never suspend anything alone.
-    - A student's report weighs STUDENT, plus VERIFIED_EMAIL once their address is
-      confirmed, plus ESTABLISHED_ACCOUNT when the account is at least ESTABLISHED_AFTER
-      old, plus APPLICANT when they applied to this listing (they saw the project from
-      the inside, where "pay a deposit first" shows itself).
-    - Open reports suspend a published listing once their weights add up to SUSPEND_AT.
-
-    A fresh sign-up weighs 1 unconfirmed, 2 confirmed: three of them (3 to 6) do not
-    suspend. Three established students (4 each), or two who applied (up to 7 each), do.
-    No single report reaches SUSPEND_AT on its own.
-    """
-
-    STUDENT = 1
-    VERIFIED_EMAIL = 1
-    ESTABLISHED_ACCOUNT = 2
-    ESTABLISHED_AFTER = datetime.timedelta(days=30)
-    APPLICANT = 3
-    SUSPEND_AT = 10
-
-    @classmethod
-    def of(cls, reporter, listing: Listing) -> int:
-        """The weight of `reporter`'s report on `listing` (0 for anyone but a student)."""
-        from allauth.account.models import EmailAddress
-
-        if (
-            not reporter.is_student
-            or reporter.is_staff
-            or reporter.is_superuser
-            or reporter.memberships.exists()
-        ):
-            return 0
-        weight = cls.STUDENT
-        if EmailAddress.objects.filter(
-            user=reporter, email__iexact=reporter.email, verified=True
-        ).exists():
-            weight += cls.VERIFIED_EMAIL
-        if reporter.date_joined <= timezone.now() - cls.ESTABLISHED_AFTER:
-            weight += cls.ESTABLISHED_ACCOUNT
-        # Applications sit above listings; they are reached through their reverse relation.
-        applications = getattr(listing, "applications", None)
-        if applications is not None and applications.filter(student=reporter).exists():
-            weight += cls.APPLICANT
-        return weight
-
-
-class ListingReport(models.Model):
-    """A student's report of a suspicious or broken listing."""
-
-    class Reason(models.TextChoices):
-        SCAM = "scam", "Looks like a scam"
-        ASKS_FOR_MONEY = "asks_for_money", "Asks students for money or bank details"
-        UNPAID = "unpaid", "Pay is missing or unfair"
-        NOT_A_PROJECT = "not_a_project", "Not a real project"
-        INAPPROPRIATE = "inappropriate", "Offensive or discriminatory"
-        OTHER = "other", "Something else"
-
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        UPHELD = "upheld", "Upheld"
-        DISMISSED = "dismissed", "Dismissed"
-
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_reports"
-    )
-    reason = models.CharField(max_length=30, choices=Reason.choices)
-    details = models.TextField(max_length=2000, blank=True)
-    weight = models.PositiveSmallIntegerField(
-        default=0,
-        db_default=0,
-        editable=False,
-        help_text="What the report counts toward automatic suspension (see ReportWeight).",
-    )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["listing", "reporter"],
-                condition=Q(status="open"),
-                name="one_open_report_per_person",
-            ),
-        ]
-
-    Meta.constraints += [choices_constraint("report_status_valid", Status)]
-
-    def __str__(self) -> str:
-        return f"Report on {self.listing} by {self.reporter}"
-
-    @classmethod
-    def file(cls, *, listing: Listing, reporter, reason: str, details: str = "") -> ListingReport:
-        """Record a report; open reports weighing ReportWeight.SUSPEND_AT suspend the listing.
-
-        An automatic suspension is told to career-center staff and the organization.
-        """
-        with transaction.atomic():
-            locked = Listing.objects.select_for_update().get(pk=listing.pk)
-            report, created = cls.objects.get_or_create(
-                listing=locked,
-                reporter=reporter,
-                status=cls.Status.OPEN,
-                defaults={
-                    "reason": reason,
-                    "details": details,
-                    "weight": ReportWeight.of(reporter, locked),
-                },
-            )
-            open_reports = cls.objects.filter(listing=locked, status=cls.Status.OPEN)
-            total = open_reports.aggregate(total=models.Sum("weight"))["total"] or 0
-            if (
-                created
-                and total >= ReportWeight.SUSPEND_AT
-                and locked.status == Listing.Status.PUBLISHED
-            ):
-                people = open_reports.filter(weight__gt=0).count()
-                locked.suspend(
-                    by=None,
-                    reason="reports",
-                    note=f"Suspended automatically: reports from {people} students weigh "
-                    f"{total} (the threshold is {ReportWeight.SUSPEND_AT}); waiting for staff.",
-                )
-                locked.notify_suspended_by_reports(locked.events.first())
-                listing.status = locked.status
-        return report
-
-    def resolve(self, *, by, upheld: bool) -> None:
-        """Close the report as upheld or dismissed (nothing else changes)."""
-        with transaction.atomic():
-            status = (
-                ListingReport.objects.select_for_update()
-                .values_list("status", flat=True)
-                .get(pk=self.pk)
-            )
-            if status != self.Status.OPEN:
-                raise ValidationError("This report is already resolved.")
-            self.status = self.Status.UPHELD if upheld else self.Status.DISMISSED
-            self.resolved_at = timezone.now()
-            self.resolved_by = by
-            self.save(update_fields=["status", "resolved_at", "resolved_by"])
-
-    def uphold(self, *, by) -> None:
-        """Agree with the report. A suspended listing is then removed for good, with its
-        other open reports upheld too; a published one stays up until staff suspend it."""
-        with transaction.atomic():
-            listing = Listing.objects.select_for_update().get(pk=self.listing_id)
-            self.resolve(by=by, upheld=True)
-            if listing.status == Listing.Status.SUSPENDED:
-                listing.remove(by=by, reason="reports", note="A report was upheld.")
-                for other in listing.reports.filter(status=self.Status.OPEN):
-                    other.resolve(by=by, upheld=True)
-            self.listing = listing
-
-    def dismiss(self, *, by) -> None:
-        """Disagree with the report. A listing the reports suspended (not a person) is
-        published again once none of its reports is open."""
-        with transaction.atomic():
-            listing = Listing.objects.select_for_update().get(pk=self.listing_id)
-            self.resolve(by=by, upheld=False)
-            if (
-                listing.suspended_automatically
-                and not listing.reports.filter(status=self.Status.OPEN).exists()
-            ):
-                listing.reinstate(by=by, note="Reports dismissed.")
-            self.listing = listing

@@ -1,0 +1,65 @@
+"""The reusable reads of listings: what the public sees, the moderation queue, the cards."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organization
+
+
+class ListingQuerySet(models.QuerySet):
+    def published(self) -> ListingQuerySet:
+        """Listings the public may see: published, from an organization not suspended."""
+        return self.filter(status=self.model.Status.PUBLISHED).exclude(
+            organization__verification=Organization.Verification.SUSPENDED
+        )
+
+    def open(self) -> ListingQuerySet:
+        """Published listings still accepting applications (deadline today or later)."""
+        return self.published().filter(application_deadline__gte=timezone.localdate())
+
+    def public_condition(self) -> Q:
+        """The one definition of a public listing, as a condition (see `public()`)."""
+        return Q(
+            status__in=[
+                self.model.Status.PUBLISHED,
+                self.model.Status.CLOSED,
+                self.model.Status.COMPLETED,
+            ]
+        ) & ~Q(organization__verification=Organization.Verification.SUSPENDED)
+
+    def public(self) -> ListingQuerySet:
+        """What a visitor may open: published, closed and completed listings of organizations
+        that are not suspended (open or not: a closed project's page stays up)."""
+        return self.filter(self.public_condition())
+
+    def visible_to(self, user) -> ListingQuerySet:
+        """What this person may open: the public ones, plus own org's, plus all for staff."""
+        if getattr(user, "is_authenticated", False):
+            if user.is_career_staff:
+                return self.all()
+            return self.filter(
+                self.public_condition() | Q(organization__in=user.employer_organizations())
+            )
+        return self.public()
+
+    def for_organization(self, organization) -> ListingQuerySet:
+        return self.filter(organization=organization)
+
+    def awaiting_moderation(self) -> ListingQuerySet:
+        """The moderation queue: submitted listings, highest risk first, then oldest."""
+        return self.filter(status=self.model.Status.SUBMITTED).order_by(
+            "-risk_score", "submitted_at"
+        )
+
+    def past_deadline(self) -> ListingQuerySet:
+        """Published listings whose application deadline has passed (to be closed)."""
+        return self.filter(
+            status=self.model.Status.PUBLISHED, application_deadline__lt=timezone.localdate()
+        )
+
+    def with_card_data(self) -> ListingQuerySet:
+        """Everything a listing card shows, in a constant number of queries."""
+        return self.select_related("organization", "industry").prefetch_related("skills")
