@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -66,23 +68,32 @@ def resume_response(resume: FieldFile, *, filename: str) -> FileResponse:
     return response
 
 
-class ProfileResumeDownloadView(LoginRequiredMixin, View):
+class ResumeDownloadView(LoginRequiredMixin, View):
+    """One row's résumé as a download, found among the rows the signed-in person may read.
+
+    `readable_by(user)` gives those rows; `student` names the row's field for whose résumé it is.
+    """
+
+    readable_by: Callable[..., QuerySet]
+    student: str
+
+    def get_queryset(self) -> QuerySet:
+        return self.readable_by(self.request.user)
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        row = get_object_or_404(self.get_queryset(), pk=pk)
+        return resume_response(row.resume, filename=resume_filename(getattr(row, self.student)))
+
+
+class ProfileResumeDownloadView(ResumeDownloadView):
     """A student's current résumé, for the student, staff and organizations they applied to."""
 
-    def get_queryset(self) -> QuerySet[StudentProfile]:
-        return profiles_with_resume_readable_by(self.request.user)
-
-    def get(self, request: HttpRequest, pk: int) -> FileResponse:
-        profile = get_object_or_404(self.get_queryset(), pk=pk)
-        return resume_response(profile.resume, filename=resume_filename(profile.user))
+    readable_by = staticmethod(profiles_with_resume_readable_by)
+    student = "user"
 
 
-class ApplicationResumeDownloadView(LoginRequiredMixin, View):
+class ApplicationResumeDownloadView(ResumeDownloadView):
     """The résumé sent with one application, for its student, its organization and staff."""
 
-    def get_queryset(self) -> QuerySet[Application]:
-        return applications_with_resume_readable_by(self.request.user)
-
-    def get(self, request: HttpRequest, pk: int) -> FileResponse:
-        application = get_object_or_404(self.get_queryset(), pk=pk)
-        return resume_response(application.resume, filename=resume_filename(application.student))
+    readable_by = staticmethod(applications_with_resume_readable_by)
+    student = "student"
