@@ -20,29 +20,38 @@ from applications.models import Application
 RESUME_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
+def _with_resume_readable_by(user, rows: QuerySet, student: str, of_organizations) -> QuerySet:
+    """The rows with a résumé this person may read: all for staff; else the rows whose
+    `student` is them, or that `of_organizations(their organizations)` says are their
+    organization's. Nobody signed in, or a deactivated account, reads none."""
+    rows = rows.exclude(resume="").select_related(student)
+    if not user.is_authenticated or not user.is_active:
+        return rows.none()
+    if user.is_career_staff:
+        return rows
+    return rows.filter(Q(**{student: user}) | of_organizations(user.employer_organizations()))
+
+
 def profiles_with_resume_readable_by(user) -> QuerySet[StudentProfile]:
     """Profiles whose résumé this person may read: their own, applicants to their organization, all for staff."""
-    profiles = StudentProfile.objects.exclude(resume="").select_related("user")
-    if not user.is_authenticated or not user.is_active:
-        return profiles.none()
-    if user.is_career_staff:
-        return profiles
-    applied_to_their_organization = Application.objects.filter(
-        student=OuterRef("user"),
-        listing__organization__in=user.employer_organizations(),
-    )
-    return profiles.filter(Q(user=user) | Exists(applied_to_their_organization))
+
+    def applied_to(organizations):
+        return Exists(
+            Application.objects.filter(
+                student=OuterRef("user"), listing__organization__in=organizations
+            )
+        )
+
+    return _with_resume_readable_by(user, StudentProfile.objects, "user", applied_to)
 
 
 def applications_with_resume_readable_by(user) -> QuerySet[Application]:
     """Applications whose résumé copy this person may read: their own, their organization's, all for staff."""
-    applications = Application.objects.exclude(resume="").select_related("student")
-    if not user.is_authenticated or not user.is_active:
-        return applications.none()
-    if user.is_career_staff:
-        return applications
-    return applications.filter(
-        Q(student=user) | Q(listing__organization__in=user.employer_organizations())
+    return _with_resume_readable_by(
+        user,
+        Application.objects,
+        "student",
+        lambda organizations: Q(listing__organization__in=organizations),
     )
 
 
