@@ -26,7 +26,18 @@ class SiteLoginMixin:
 
     The admin's form accepts only `is_staff` users, so employers could never sign in
     through it, and it would skip the sign-in page's rate limits and email verification.
+    Who may enter is the user property named by `entry_flag`.
     """
+
+    entry_flag = ""
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """The user's `entry_flag` property, asked once a request."""
+        return remember_on_request(
+            request,
+            f"_{self.name}_site_permission",
+            lambda: getattr(request.user, self.entry_flag, False),
+        )
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         index = reverse("admin:index", current_app=self.name)
@@ -49,14 +60,8 @@ class StaffAdminSite(SiteLoginMixin, admin.AdminSite):
     site_header = "MicroIntern career center"
     site_title = "MicroIntern career center"
     index_title = "Career center"
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        """Staff flag, plus the Career center group unless superuser (checked once a request)."""
-        return remember_on_request(
-            request,
-            "_staff_site_permission",
-            lambda: getattr(request.user, "is_career_staff", False),
-        )
+    #: Staff flag, plus the Career center group unless superuser.
+    entry_flag = "is_career_staff"
 
 
 class EmployerAdminSite(SiteLoginMixin, admin.AdminSite):
@@ -66,14 +71,8 @@ class EmployerAdminSite(SiteLoginMixin, admin.AdminSite):
     site_title = "MicroIntern for employers"
     index_title = "Your organization"
     site_url = "/"
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        """Only active members of an organization that is not suspended (checked once a request)."""
-        return remember_on_request(
-            request,
-            "_employer_site_permission",
-            lambda: getattr(request.user, "is_employer", False),
-        )
+    #: Only active members of an organization that is not suspended.
+    entry_flag = "is_employer"
 
     def get_urls(self):
         # The admin's /r/<content type>/<id>/ shortcut redirects to any object's public

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -18,29 +20,38 @@ from applications.models import Application
 RESUME_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
+def _with_resume_readable_by(user, rows: QuerySet, student: str, of_organizations) -> QuerySet:
+    """The rows with a résumé this person may read: all for staff; else the rows whose
+    `student` is them, or that `of_organizations(their organizations)` says are their
+    organization's. Nobody signed in, or a deactivated account, reads none."""
+    rows = rows.exclude(resume="").select_related(student)
+    if not user.is_authenticated or not user.is_active:
+        return rows.none()
+    if user.is_career_staff:
+        return rows
+    return rows.filter(Q(**{student: user}) | of_organizations(user.employer_organizations()))
+
+
 def profiles_with_resume_readable_by(user) -> QuerySet[StudentProfile]:
     """Profiles whose résumé this person may read: their own, applicants to their organization, all for staff."""
-    profiles = StudentProfile.objects.exclude(resume="").select_related("user")
-    if not user.is_authenticated or not user.is_active:
-        return profiles.none()
-    if user.is_career_staff:
-        return profiles
-    applied_to_their_organization = Application.objects.filter(
-        student=OuterRef("user"),
-        listing__organization__in=user.employer_organizations(),
-    )
-    return profiles.filter(Q(user=user) | Exists(applied_to_their_organization))
+
+    def applied_to(organizations):
+        return Exists(
+            Application.objects.filter(
+                student=OuterRef("user"), listing__organization__in=organizations
+            )
+        )
+
+    return _with_resume_readable_by(user, StudentProfile.objects, "user", applied_to)
 
 
 def applications_with_resume_readable_by(user) -> QuerySet[Application]:
     """Applications whose résumé copy this person may read: their own, their organization's, all for staff."""
-    applications = Application.objects.exclude(resume="").select_related("student")
-    if not user.is_authenticated or not user.is_active:
-        return applications.none()
-    if user.is_career_staff:
-        return applications
-    return applications.filter(
-        Q(student=user) | Q(listing__organization__in=user.employer_organizations())
+    return _with_resume_readable_by(
+        user,
+        Application.objects,
+        "student",
+        lambda organizations: Q(listing__organization__in=organizations),
     )
 
 
@@ -66,23 +77,32 @@ def resume_response(resume: FieldFile, *, filename: str) -> FileResponse:
     return response
 
 
-class ProfileResumeDownloadView(LoginRequiredMixin, View):
+class ResumeDownloadView(LoginRequiredMixin, View):
+    """One row's résumé as a download, found among the rows the signed-in person may read.
+
+    `readable_by(user)` gives those rows; `student` names the row's field for whose résumé it is.
+    """
+
+    readable_by: Callable[..., QuerySet]
+    student: str
+
+    def get_queryset(self) -> QuerySet:
+        return self.readable_by(self.request.user)
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        row = get_object_or_404(self.get_queryset(), pk=pk)
+        return resume_response(row.resume, filename=resume_filename(getattr(row, self.student)))
+
+
+class ProfileResumeDownloadView(ResumeDownloadView):
     """A student's current résumé, for the student, staff and organizations they applied to."""
 
-    def get_queryset(self) -> QuerySet[StudentProfile]:
-        return profiles_with_resume_readable_by(self.request.user)
-
-    def get(self, request: HttpRequest, pk: int) -> FileResponse:
-        profile = get_object_or_404(self.get_queryset(), pk=pk)
-        return resume_response(profile.resume, filename=resume_filename(profile.user))
+    readable_by = staticmethod(profiles_with_resume_readable_by)
+    student = "user"
 
 
-class ApplicationResumeDownloadView(LoginRequiredMixin, View):
+class ApplicationResumeDownloadView(ResumeDownloadView):
     """The résumé sent with one application, for its student, its organization and staff."""
 
-    def get_queryset(self) -> QuerySet[Application]:
-        return applications_with_resume_readable_by(self.request.user)
-
-    def get(self, request: HttpRequest, pk: int) -> FileResponse:
-        application = get_object_or_404(self.get_queryset(), pk=pk)
-        return resume_response(application.resume, filename=resume_filename(application.student))
+    readable_by = staticmethod(applications_with_resume_readable_by)
+    student = "student"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from applications.links import (
 from applications.models import Application, Feedback
 from listings.models import Listing
 from listings.reminders import career_center_staff, pick_offset
-from notifications.reminders import Reminder, register
+from notifications.reminders import Reminder, register, remind, remind_each
 
 S = Application.Status
 
@@ -27,6 +27,18 @@ def _review_link(application_or_listing) -> str:
     if isinstance(application_or_listing, Listing):
         return applicants_link(application_or_listing)
     return employer_application_link(application_or_listing)
+
+
+def _sides(application: Application) -> list[tuple[str, Iterable, str]]:
+    """The two sides of an engagement: (side, its people, the page a reminder links to)."""
+    return [
+        (Feedback.Author.STUDENT, [application.student], application.get_absolute_url()),
+        (
+            Feedback.Author.EMPLOYER,
+            application.listing.organization.active_members(),
+            _review_link(application),
+        ),
+    ]
 
 
 @register("applications.decide")
@@ -50,31 +62,24 @@ def decide_on_applicants() -> Iterator[Reminder]:
         context = {"listing": listing, "undecided": listing.undecided, "days_after": days_after}
         reached = [offset for offset in offsets if days_after >= offset]
         if reached:
-            offset = max(reached)
-            review_url = _review_link(listing)
-            for member in listing.organization.active_members():
-                yield Reminder(
-                    to=member.email,
-                    recipient=member,
-                    kind="applications.decide",
-                    dedupe_key=f"applications.decide:{offset}d:{listing.pk}:{member.pk}",
-                    template="applications/email/decide",
-                    context={**context, "person": member},
-                    link=review_url,
-                )
+            yield from remind_each(
+                listing.organization.active_members(),
+                "applications.decide",
+                f"applications.decide:{max(reached)}d:{listing.pk}",
+                "applications/email/decide",
+                context,
+                _review_link(listing),
+            )
         if days_after >= settings.REMINDER_DECIDE_STAFF_DAYS:
             staff = list(career_center_staff()) if staff is None else staff
-            applications_url = staff_applications_link(listing)
-            for person in staff:
-                yield Reminder(
-                    to=person.email,
-                    recipient=person,
-                    kind="applications.decide_staff",
-                    dedupe_key=f"applications.decide_staff:{listing.pk}:{person.pk}",
-                    template="applications/email/decide_staff",
-                    context={**context, "person": person},
-                    link=applications_url,
-                )
+            yield from remind_each(
+                staff,
+                "applications.decide_staff",
+                f"applications.decide_staff:{listing.pk}",
+                "applications/email/decide_staff",
+                context,
+                staff_applications_link(listing),
+            )
 
 
 @register("applications.offer_expiring")
@@ -86,19 +91,14 @@ def offer_expiring() -> Iterator[Reminder]:
         status=S.OFFERED, offer_expires_at__gt=now, offer_expires_at__lte=soon
     ).select_related("listing__organization", "student")
     for application in offers:
-        yield Reminder(
-            to=application.student.email,
-            recipient=application.student,
-            kind="applications.offer_expiring",
+        yield remind(
+            application.student,
+            "applications.offer_expiring",
             # One per offer: an offer made again later has another offered_at.
-            dedupe_key=f"applications.offer_expiring:{application.pk}:{application.offered_at:%Y%m%d%H%M%S}",
-            template="applications/email/offer_expiring",
-            context={
-                "application": application,
-                "listing": application.listing,
-                "person": application.student,
-            },
-            link=application.get_absolute_url(),
+            f"applications.offer_expiring:{application.pk}:{application.offered_at:%Y%m%d%H%M%S}",
+            "applications/email/offer_expiring",
+            {"application": application, "listing": application.listing},
+            application.get_absolute_url(),
         )
 
 
@@ -116,18 +116,14 @@ def project_due() -> Iterator[Reminder]:
         days_left = (listing.due_date - today).days
         context = {"application": application, "listing": listing, "days_left": days_left}
         if days_left < 0:
-            recipients = [student, *listing.organization.active_members()]
-            for person in recipients:
-                yield Reminder(
-                    to=person.email,
-                    recipient=person,
-                    kind="applications.overdue",
-                    dedupe_key=f"applications.overdue:{application.pk}:{person.pk}",
-                    template="applications/email/overdue",
-                    context={**context, "person": person, "is_student": person == student},
-                    link=application.get_absolute_url()
-                    if person == student
-                    else _review_link(application),
+            for side, people, link in _sides(application):
+                yield from remind_each(
+                    people,
+                    "applications.overdue",
+                    f"applications.overdue:{application.pk}",
+                    "applications/email/overdue",
+                    {**context, "is_student": side == Feedback.Author.STUDENT},
+                    link,
                 )
             continue
         # Due today counts as "1 day before" if that reminder was never sent.
@@ -138,14 +134,13 @@ def project_due() -> Iterator[Reminder]:
         )
         if offset is None:
             continue
-        yield Reminder(
-            to=student.email,
-            recipient=student,
-            kind="applications.project_due",
-            dedupe_key=f"applications.project_due:{offset}d:{application.pk}",
-            template="applications/email/project_due",
-            context={**context, "person": student},
-            link=application.get_absolute_url(),
+        yield remind(
+            student,
+            "applications.project_due",
+            f"applications.project_due:{offset}d:{application.pk}",
+            "applications/email/project_due",
+            context,
+            application.get_absolute_url(),
         )
 
 
@@ -167,27 +162,15 @@ def feedback_reminders() -> Iterator[Reminder]:
     for application in completed:
         days_after = (now - application.completed_at).days
         offset = max(offset for offset in offsets if days_after >= offset)
-        listing = application.listing
-        sides = []
-        if not application.feedback_given_by(Feedback.Author.STUDENT):
-            sides.append(("student", [application.student]))
-        if not application.feedback_given_by(Feedback.Author.EMPLOYER):
-            sides.append(("employer", list(listing.organization.active_members())))
-        for side, people in sides:
-            for person in people:
-                yield Reminder(
-                    to=person.email,
-                    recipient=person,
-                    kind="applications.feedback_reminder",
-                    dedupe_key=f"applications.feedback:{offset}d:{application.pk}:{side}:{person.pk}",
-                    template="applications/email/feedback_reminder",
-                    context={
-                        "application": application,
-                        "listing": listing,
-                        "person": person,
-                        "side": side,
-                    },
-                    link=application.get_absolute_url()
-                    if side == "student"
-                    else _review_link(application),
-                )
+        context = {"application": application, "listing": application.listing}
+        for side, people, link in _sides(application):
+            if application.feedback_given_by(side):
+                continue
+            yield from remind_each(
+                people,
+                "applications.feedback_reminder",
+                f"applications.feedback:{offset}d:{application.pk}:{side}",
+                "applications/email/feedback_reminder",
+                {**context, "side": side},
+                link,
+            )

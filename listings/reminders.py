@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from listings.links import moderation_queue_link
 from listings.models import Listing, SavedListing
-from notifications.reminders import Reminder, register
+from notifications.reminders import Reminder, register, remind, remind_each
 
 
 def pick_offset(remaining: float, offsets: list[int]) -> int | None:
@@ -67,14 +67,13 @@ def deadline_reminders() -> Iterator[Reminder]:
         offset = pick_offset(hours_left, offsets)
         if offset is None:
             continue
-        yield Reminder(
-            to=item.user.email,
-            recipient=item.user,
-            kind="listings.deadline",
-            dedupe_key=f"listings.deadline:{offset}h:{listing.pk}:{item.user_id}",
-            template="listings/email/deadline",
-            context={"listing": listing, "person": item.user, "hours_left": round(hours_left)},
-            link=listing.get_absolute_url(),
+        yield remind(
+            item.user,
+            "listings.deadline",
+            f"listings.deadline:{offset}h:{listing.pk}:{item.user_id}",
+            "listings/email/deadline",
+            {"listing": listing, "hours_left": round(hours_left)},
+            listing.get_absolute_url(),
         )
 
 
@@ -96,15 +95,11 @@ def moderation_digest() -> Iterator[Reminder]:
     )
     if not waiting:
         return
-    today = timezone.localdate()
-    queue_url = moderation_queue_link()
-    for person in career_center_staff():
-        yield Reminder(
-            to=person.email,
-            recipient=person,
-            kind="listings.moderation_digest",
-            dedupe_key=f"listings.moderation_digest:{today.isoformat()}:{person.pk}",
-            template="listings/email/moderation_digest",
-            context={"listings": waiting, "person": person, "now": timezone.now()},
-            link=queue_url,
-        )
+    yield from remind_each(
+        career_center_staff(),
+        "listings.moderation_digest",
+        f"listings.moderation_digest:{timezone.localdate().isoformat()}",
+        "listings/email/moderation_digest",
+        {"listings": waiting, "now": timezone.now()},
+        moderation_queue_link(),
+    )

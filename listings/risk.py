@@ -77,24 +77,13 @@ def assess(listing: Listing) -> list[Signal]:
         ]
     )
 
-    found = sorted({m.group(0).lower() for m in _money.finditer(text)})
-    if found:
-        signals.append(
-            Signal(
-                "asks_for_money",
-                "Wording asks students for money or banking details: " + ", ".join(found) + ".",
-                50,
-            )
-        )
-    found = sorted({m.group(0).lower() for m in _messaging.finditer(text)})
-    if found:
-        signals.append(
-            Signal(
-                "off_platform_messaging",
-                "Moves the conversation to a messaging app: " + ", ".join(found) + ".",
-                20,
-            )
-        )
+    for code, pattern, says, weight in (
+        ("asks_for_money", _money, "Wording asks students for money or banking details", 50),
+        ("off_platform_messaging", _messaging, "Moves the conversation to a messaging app", 20),
+    ):
+        found = sorted({m.group(0).lower() for m in pattern.finditer(text)})
+        if found:
+            signals.append(Signal(code, f"{says}: " + ", ".join(found) + ".", weight))
 
     free = set(settings.FREE_EMAIL_DOMAINS)
     web_domain = _domain_of_url(organization.website)

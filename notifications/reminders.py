@@ -6,25 +6,23 @@ so running the rules every quarter of an hour, twice by two beats, or by hand se
 reminder once. Rules live in the app that owns the data (``listings/reminders.py``) and
 register themselves on import; the modules are imported when Django starts.
 
-    from notifications.reminders import Reminder, register
+    from notifications.reminders import register, remind
 
     @register("listings.deadline")
     def deadline_reminders():
         for saved in SavedListing.objects.due_for_reminder():
-            yield Reminder(
-                to=saved.student.email,
-                recipient=saved.student,
-                kind="listings.deadline",
-                dedupe_key=f"listings.deadline:{saved.listing_id}:{saved.student_id}",
-                template="listings/email/deadline",
-                context={"listing": saved.listing},
-            )
+            key = f"listings.deadline:{saved.listing_id}:{saved.student_id}"
+            context = {"listing": saved.listing}
+            yield remind(saved.student, "listings.deadline", key, "listings/email/deadline", context)
+
+`remind` addresses a reminder to one person (their address, `person` in the context);
+`remind_each` does so for each of several people, keying each reminder by the person too.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -59,6 +57,42 @@ class Reminder:
         """The arguments of `queue_email` / `queue_emails` for this reminder."""
         arguments = {f.name: getattr(self, f.name) for f in fields(self)}
         return {**arguments, "category": self.category or Category.REMINDERS}
+
+
+def remind(
+    person: Any,
+    kind: str,
+    dedupe_key: str,
+    template: str,
+    context: dict,
+    link: str = "",
+    **options: Any,
+) -> Reminder:
+    """A reminder to one person: to their address, with `person` in the template's context."""
+    return Reminder(
+        to=person.email,
+        recipient=person,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        template=template,
+        context={**context, "person": person},
+        link=link,
+        **options,
+    )
+
+
+def remind_each(
+    people: Iterable[Any],
+    kind: str,
+    occasion: str,
+    template: str,
+    context: dict,
+    link: str = "",
+    **options: Any,
+) -> Iterator[Reminder]:
+    """One reminder (`remind`) per person, each keyed ``<occasion>:<the person's pk>``."""
+    for person in people:
+        yield remind(person, kind, f"{occasion}:{person.pk}", template, context, link, **options)
 
 
 def register(name: str) -> Callable[[Rule], Rule]:

@@ -61,19 +61,27 @@ def nice_ceiling(value: float) -> tuple[float, float]:
     return value, value  # not reached
 
 
-def svg(*, slug: str, title: str, description: str, width: int, height: int, body: str) -> str:
-    return el(
-        "svg",
-        el("title", escape(title), id=f"{slug}-title")
-        + el("desc", escape(description), id=f"{slug}-desc")
-        + body,
-        xmlns="http://www.w3.org/2000/svg",
-        class_=f"chart chart-{slug}",
-        viewBox=f"0 0 {width} {height}",
-        role="img",
-        aria_labelledby=f"{slug}-title {slug}-desc",
-        focusable="false",
-        preserveAspectRatio="xMidYMid meet",
+def svg(
+    slug: str, title: str, description: str, width: int, height: int, parts: Sequence[str]
+) -> SafeString:
+    """The chart itself: its parts under a title and a description that name it to readers.
+
+    Safe to put in a page as it is: every part was built with `el`/`text`, which escape.
+    """
+    return mark_safe(  # noqa: S308 (every value went through escape())
+        el(
+            "svg",
+            el("title", escape(title), id=f"{slug}-title")
+            + el("desc", escape(description), id=f"{slug}-desc")
+            + "".join(parts),
+            xmlns="http://www.w3.org/2000/svg",
+            class_=f"chart chart-{slug}",
+            viewBox=f"0 0 {width} {height}",
+            role="img",
+            aria_labelledby=f"{slug}-title {slug}-desc",
+            focusable="false",
+            preserveAspectRatio="xMidYMid meet",
+        )
     )
 
 
@@ -176,16 +184,7 @@ def line_chart(
         if weeks
         else "No weeks in this period. "
     ) + " ".join(describe_series(one, weeks) for one in series)
-    return mark_safe(  # noqa: S308 (every value above went through escape())
-        svg(
-            slug=slug,
-            title=title,
-            description=description,
-            width=width,
-            height=height,
-            body="".join(parts),
-        )
-    )
+    return svg(slug, title, description, width, height, parts)
 
 
 # --- Horizontal bars by category -------------------------------------------------------------
@@ -257,16 +256,7 @@ def bar_chart(
         description = f"{industries}, largest first. " + " ".join(leaders)
     else:
         description = "No listings or applications in this period."
-    return mark_safe(  # noqa: S308 (every value above went through escape())
-        svg(
-            slug=slug,
-            title=title,
-            description=description,
-            width=width,
-            height=height,
-            body="".join(parts),
-        )
-    )
+    return svg(slug, title, description, width, height, parts)
 
 
 # --- Funnel -----------------------------------------------------------------------------------
@@ -307,13 +297,4 @@ def funnel_chart(*, slug: str, title: str, stages: Sequence[tuple[str, int]]) ->
         description = "From " + ", to ".join(steps) + "."
     else:
         description = "No applications in this period."
-    return mark_safe(  # noqa: S308 (every value above went through escape())
-        svg(
-            slug=slug,
-            title=title,
-            description=description,
-            width=width,
-            height=height,
-            body="".join(parts),
-        )
-    )
+    return svg(slug, title, description, width, height, parts)

@@ -69,6 +69,25 @@ EMAIL_COLUMN = Column(
     "The student's email address; only in exports with student emails included.",
 )
 
+#: The exports whose rows are each about one application, and the path from a row to it.
+TO_APPLICATION = {Export.Kind.APPLICATIONS: "", Export.Kind.FEEDBACK: "application__"}
+
+
+def engagement_columns(kind: str, listing_meaning: str) -> list[Column]:
+    """The listing, organization and student of the application a row is about."""
+    path = TO_APPLICATION[kind]
+    return [
+        Column("listing_id", f"{path}listing_id", listing_meaning),
+        Column("listing_title", f"{path}listing__title", "The listing's title.", text=True),
+        Column(
+            "organization", f"{path}listing__organization__name", "The organization.", text=True
+        ),
+        Column("industry", f"{path}listing__industry__name", "The listing's industry."),
+        Column("student_id", f"{path}student_id", "MicroIntern's number for the student."),
+        Column("student_name", "student_name", "The student's name.", text=True),
+    ]
+
+
 COLUMNS: dict[str, list[Column]] = {
     Export.Kind.LISTINGS: [
         Column("listing_id", "pk", "MicroIntern's number for the listing."),
@@ -96,12 +115,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("application_id", "pk", "MicroIntern's number for the application."),
         Column("submitted_at", "created_at", "When the student applied (UTC).", moment=True),
         Column("status", "status", "Current status code (submitted, offered, completed, …)."),
-        Column("listing_id", "listing_id", "The listing applied to."),
-        Column("listing_title", "listing__title", "The listing's title.", text=True),
-        Column("organization", "listing__organization__name", "The organization.", text=True),
-        Column("industry", "listing__industry__name", "The listing's industry."),
-        Column("student_id", "student_id", "MicroIntern's number for the student."),
-        Column("student_name", "student_name", "The student's name.", text=True),
+        *engagement_columns(Export.Kind.APPLICATIONS, "The listing applied to."),
         Column(
             "viewed_at", "viewed_at", "When the organization first opened it (UTC).", moment=True
         ),
@@ -137,17 +151,7 @@ COLUMNS: dict[str, list[Column]] = {
             "public", "public", "An employer's testimonial the student shows publicly (true/false)."
         ),
         Column("application_id", "application_id", "The engagement it is about."),
-        Column("listing_id", "application__listing_id", "The listing."),
-        Column("listing_title", "application__listing__title", "The listing's title.", text=True),
-        Column(
-            "organization",
-            "application__listing__organization__name",
-            "The organization.",
-            text=True,
-        ),
-        Column("industry", "application__listing__industry__name", "The listing's industry."),
-        Column("student_id", "application__student_id", "MicroIntern's number for the student."),
-        Column("student_name", "student_name", "The student's name.", text=True),
+        *engagement_columns(Export.Kind.FEEDBACK, "The listing."),
         Column(
             "completed_at",
             "application__completed_at",
@@ -164,10 +168,7 @@ SCOPE = {
     Export.Kind.FEEDBACK: "Feedback given in the period, from both sides.",
 }
 
-EMAIL_SOURCE = {
-    Export.Kind.APPLICATIONS: "student__email",
-    Export.Kind.FEEDBACK: "application__student__email",
-}
+EMAIL_SOURCE = {kind: f"{path}student__email" for kind, path in TO_APPLICATION.items()}
 
 
 def columns(kind: str, *, include_emails: bool = False) -> list[Column]:
@@ -191,20 +192,14 @@ def queryset(kind: str, period: Period) -> QuerySet:
             .annotate(application_count=Count("applications"))
             .order_by("created_at", "pk")
         )
-    if kind == Export.Kind.APPLICATIONS:
+    if kind in TO_APPLICATION:
+        model = Application if kind == Export.Kind.APPLICATIONS else Feedback
+        path = TO_APPLICATION[kind]
         return (
-            Application.objects.filter(
-                period.during("created_at"), period.in_industry("listing__industry")
+            model.objects.filter(
+                period.during("created_at"), period.in_industry(f"{path}listing__industry")
             )
-            .annotate(student_name=full_name("student"))
-            .order_by("created_at", "pk")
-        )
-    if kind == Export.Kind.FEEDBACK:
-        return (
-            Feedback.objects.filter(
-                period.during("created_at"), period.in_industry("application__listing__industry")
-            )
-            .annotate(student_name=full_name("application__student"))
+            .annotate(student_name=full_name(f"{path}student"))
             .order_by("created_at", "pk")
         )
     raise ValueError(f"Unknown export: {kind}")

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Category
-from notifications.reminders import Reminder, register
+from notifications.reminders import Reminder, register, remind
 from searches.models import SavedSearch
 
 ALERT_KIND = "listings.saved_search_alert"
@@ -26,35 +26,32 @@ PAUSED_KIND = "listings.saved_search_paused"
 DIGEST_SIZE = 10
 
 
-def _manage_url() -> str:
-    return settings.SITE_URL + reverse("searches:list")
+def _links(person) -> dict:
+    """What every alert email offers: where to manage the searches and how to keep them alive."""
+    return {
+        "manage_url": settings.SITE_URL + reverse("searches:list"),
+        "keep_alive_url": SavedSearch.keep_alive_url(person.pk),
+        "pause_days": SavedSearch.PAUSE_AFTER.days,
+    }
 
 
 @register("listings.saved_search_alerts")
 def saved_search_alerts() -> Iterator[Reminder]:
     """One digest per due saved search with new matches; one notice per student paused now."""
     now = timezone.now()
-    pause_days = SavedSearch.PAUSE_AFTER.days
 
     paused = sorted(SavedSearch.pause_inactive(now), key=lambda search: search.user_id)
     for _user_id, group in groupby(paused, key=lambda search: search.user_id):
         searches = list(group)
         person = searches[0].user
-        yield Reminder(
-            to=person.email,
-            recipient=person,
-            kind=PAUSED_KIND,
+        yield remind(
+            person,
+            PAUSED_KIND,
+            f"{PAUSED_KIND}:{person.pk}:{now.date().isoformat()}",
+            "searches/email/alert_paused",
+            {"searches": [search.description for search in searches], **_links(person)},
+            reverse("searches:list"),
             category=Category.ALERTS,
-            dedupe_key=f"{PAUSED_KIND}:{person.pk}:{now.date().isoformat()}",
-            template="searches/email/alert_paused",
-            context={
-                "person": person,
-                "searches": [search.description for search in searches],
-                "pause_days": pause_days,
-                "keep_alive_url": SavedSearch.keep_alive_url(person.pk),
-                "manage_url": _manage_url(),
-            },
-            link=reverse("searches:list"),
         )
 
     for search in SavedSearch.objects.due_for_alert(now).select_related("user").order_by("pk"):
@@ -63,27 +60,23 @@ def saved_search_alerts() -> Iterator[Reminder]:
         if not listings:
             continue
         total = len(listings) if len(listings) <= DIGEST_SIZE else new.count()
-        person = search.user
-        yield Reminder(
-            to=person.email,
-            recipient=person,
-            kind=ALERT_KIND,
+        context = {
+            "search": search,
+            "description": search.description,
+            "listings": listings[:DIGEST_SIZE],
+            "total": total,
+            "more": total - min(total, DIGEST_SIZE),
+            "search_url": settings.SITE_URL + search.get_absolute_url(),
+            **_links(search.user),
+        }
+        yield remind(
+            search.user,
+            ALERT_KIND,
+            f"{ALERT_KIND}:{search.pk}:{search.period_key(now)}",
+            "searches/email/alert",
+            context,
+            search.get_absolute_url(),
             category=Category.ALERTS,
-            dedupe_key=f"{ALERT_KIND}:{search.pk}:{search.period_key(now)}",
-            template="searches/email/alert",
-            context={
-                "person": person,
-                "search": search,
-                "description": search.description,
-                "listings": listings[:DIGEST_SIZE],
-                "total": total,
-                "more": total - min(total, DIGEST_SIZE),
-                "search_url": settings.SITE_URL + search.get_absolute_url(),
-                "manage_url": _manage_url(),
-                "keep_alive_url": SavedSearch.keep_alive_url(person.pk),
-                "pause_days": pause_days,
-            },
-            link=search.get_absolute_url(),
         )
         # Runs once the digest is in the outbox, in the same transaction as it.
         search.record_sent(now)
