@@ -74,16 +74,7 @@ def _application_data(application: Application) -> dict:
         "message_from_organization": application.employer_message,
         "dates": {
             name: _when(getattr(application, name))
-            for name in (
-                "created_at",
-                "viewed_at",
-                "decided_at",
-                "offered_at",
-                "offer_expires_at",
-                "accepted_at",
-                "work_submitted_at",
-                "completed_at",
-            )
+            for name in ("created_at", *Application.DECISION_DATES)
         },
         # Who acted is said the way the student's own pages say it: "You", the
         # organization's name, or MicroIntern; never a staff member or an employee.

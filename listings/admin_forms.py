@@ -39,29 +39,9 @@ class EmployerListingForm(forms.ModelForm):
 
     class Meta:
         model = Listing
-        fields = [
-            "organization",
-            "title",
-            "summary",
-            "description",
-            "deliverables",
-            "skills",
-            "industry",
-            "estimated_hours",
-            "fee",
-            "currency",
-            "pay_justification",
-            "also_provided",
-            "location_type",
-            "city",
-            "region",
-            "country",
-            "openings",
-            "application_deadline",
-            "due_date",
-            "eligibility",
-            "contact_email",
-        ]
+        # Every field the employer writes is material: changing one after publication sends
+        # the listing back to review (Listing.record_edit).
+        fields = ["organization", *Listing.MATERIAL_FIELDS]
         field_classes = dict.fromkeys(TEXT_FIELDS, MultilineTextField)
 
     def __init__(self, *args, **kwargs):

@@ -13,16 +13,7 @@ Status = Application.Status
 
 EMPTY = "—"
 
-#: What happened to an application after it was sent, in the order it happens.
-DECISION_DATES = [
-    "viewed_at",
-    "decided_at",
-    "offered_at",
-    "offer_expires_at",
-    "accepted_at",
-    "work_submitted_at",
-    "completed_at",
-]
+DECISION_DATES = Application.DECISION_DATES
 
 
 def paragraphs(text: str) -> str:

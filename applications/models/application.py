@@ -264,6 +264,17 @@ class Application(LifecycleModel, models.Model):
 
     objects = ApplicationQuerySet.as_manager()
 
+    #: What happened to an application after it was sent, in the order it happens.
+    DECISION_DATES = [
+        "viewed_at",
+        "decided_at",
+        "offered_at",
+        "offer_expires_at",
+        "accepted_at",
+        "work_submitted_at",
+        "completed_at",
+    ]
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
