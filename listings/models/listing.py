@@ -24,7 +24,6 @@ from listings import risk
 from listings.models.querysets import ListingQuerySet
 from listings.models.taxonomy import Industry, Skill
 from listings.text import render_markdown
-from notifications.outbox import queue_email
 
 if TYPE_CHECKING:
     from listings.models.events import ListingEvent
@@ -94,20 +93,49 @@ class Listing(LifecycleModel, models.Model):
         revise_in_review=Transition(
             source={Status.SUBMITTED}, target=Status.SUBMITTED, verb="submitted for review"
         ),
-        approve=Transition(source={Status.SUBMITTED}, target=Status.PUBLISHED, verb="published"),
-        request_changes=Transition(
-            source={Status.SUBMITTED}, target=Status.CHANGES_REQUESTED, verb="sent back for changes"
+        # Each decision of the career center is told to the organization's members.
+        approve=Transition(
+            source={Status.SUBMITTED},
+            target=Status.PUBLISHED,
+            verb="published",
+            notify={"approved": ("organization",)},
         ),
-        reject=Transition(source={Status.SUBMITTED}, target=Status.REJECTED, verb="rejected"),
+        request_changes=Transition(
+            source={Status.SUBMITTED},
+            target=Status.CHANGES_REQUESTED,
+            verb="sent back for changes",
+            notify={"changes_requested": ("organization",)},
+        ),
+        reject=Transition(
+            source={Status.SUBMITTED},
+            target=Status.REJECTED,
+            verb="rejected",
+            notify={"rejected": ("organization",)},
+        ),
         close=Transition(
             source={Status.PUBLISHED}, target=Status.CLOSED, verb="closed", stamp=("closed_at",)
         ),
         complete=Transition(
             source={Status.CLOSED}, target=Status.COMPLETED, verb="marked completed"
         ),
-        suspend=Transition(source={Status.PUBLISHED}, target=Status.SUSPENDED, verb="suspended"),
-        reinstate=Transition(source={Status.SUSPENDED}, target=Status.PUBLISHED, verb="published"),
-        remove=Transition(source={Status.SUSPENDED}, target=Status.REMOVED, verb="removed"),
+        suspend=Transition(
+            source={Status.PUBLISHED},
+            target=Status.SUSPENDED,
+            verb="suspended",
+            notify={"suspended": ("organization",)},
+        ),
+        reinstate=Transition(
+            source={Status.SUSPENDED},
+            target=Status.PUBLISHED,
+            verb="published",
+            notify={"reinstated": ("organization",)},
+        ),
+        remove=Transition(
+            source={Status.SUSPENDED},
+            target=Status.REMOVED,
+            verb="removed",
+            notify={"removed": ("organization",)},
+        ),
         cancel=Transition(
             source=OPEN_STATES, target=Status.CANCELLED, verb="cancelled", stamp=("closed_at",)
         ),
@@ -636,38 +664,17 @@ class Listing(LifecycleModel, models.Model):
         last = self.events.filter(to_status=self.Status.SUSPENDED).first()
         return last is not None and last.actor_id is None
 
+    def transition_notice(self, kind: str, audiences: tuple[str, ...], event) -> None:
+        """Tell the organization's active members what the career center decided, and why."""
+        from listings.notices import tell_organization
+
+        tell_organization(self, kind, event)
+
     def notify_suspended_by_reports(self, event: ListingEvent) -> None:
         """Tell career-center staff and the organization's members of an automatic suspension."""
-        from listings.reminders import career_center_staff
+        from listings.notices import tell_suspended_by_reports
 
-        reports = list(self.reports.filter(status=self.reports.model.Status.OPEN))
-        audiences = [
-            (
-                "suspended_by_reports_staff",
-                career_center_staff(),
-                reverse("admin:listings_listing_change", args=[self.pk]),
-            ),
-            (
-                "suspended_by_reports",
-                self.organization.active_members(),
-                reverse("employer:listings_listing_change", args=[self.pk]),
-            ),
-        ]
-        seen: set[int] = set()
-        for kind, people, link in audiences:
-            for person in people:
-                if person.pk in seen:
-                    continue  # Someone both staff and member hears it once, as staff.
-                seen.add(person.pk)
-                queue_email(
-                    to=person.email,
-                    recipient=person,
-                    kind=f"listings.{kind}",
-                    template=f"listings/email/{kind}",
-                    context={"listing": self, "person": person, "reports": reports, "event": event},
-                    link=link,
-                    dedupe_key=f"listings.{kind}:{event.pk}:{person.pk}",
-                )
+        tell_suspended_by_reports(self, event)
 
     def remove(self, *, by, reason: str = "", note: str = "") -> None:
         """Take a suspended listing down for good."""
