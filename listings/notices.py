@@ -15,7 +15,7 @@ def tell_organization(listing: Listing, kind: str, event: ListingEvent) -> None:
     reasons = ListingEvent.Reason
     reason = reasons(event.reason).label if event.reason in reasons.values else ""
     link = reverse("employer:listings_listing_change", args=[listing.pk])
-    for person in listing.organization.active_members():
+    for person in listing.organization.members_to_tell():
         queue_email(
             to=person.email,
             recipient=person,

@@ -79,19 +79,24 @@ class Organization(LifecycleModel, models.Model):
     TRANSITIONS = Lifecycle(
         Verification,
         field="verification",
+        # The members hear each decision of the career center about their organization.
         verify=Transition(
             source={Verification.PENDING},
             target=Verification.VERIFIED,
             stamp=("verified_at",),
             stamp_by="verified_by",
+            notify={"organization_verified": ("members",)},
         ),
         suspend=Transition(
-            source={Verification.PENDING, Verification.VERIFIED}, target=Verification.SUSPENDED
+            source={Verification.PENDING, Verification.VERIFIED},
+            target=Verification.SUSPENDED,
+            notify={"organization_suspended": ("members",)},
         ),
         # Back to where it was before the suspension (see `reinstate`).
         reinstate=Transition(
             source={Verification.SUSPENDED},
             target=(Verification.PENDING, Verification.VERIFIED),
+            notify={"organization_reinstated": ("members",)},
         ),
         return_to_verification=Transition(
             source={Verification.VERIFIED}, target=Verification.PENDING
@@ -189,6 +194,14 @@ class Organization(LifecycleModel, models.Model):
             lookups["memberships__role"] = role
         return User.objects.filter(is_active=True, **lookups)
 
+    def members_to_tell(self):
+        """Active members whose address is confirmed: the site never writes to an address
+        nobody has proved they own (anyone can sign up with someone else's)."""
+        from allauth.account.models import EmailAddress
+
+        confirmed = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+        return self.active_members().filter(Exists(confirmed))
+
     def transition_refused(self, current: str, transition: Transition, target: str) -> str:
         label = self.TRANSITIONS.label
         return f"{self.name} is {label(current).lower()}; it cannot become {label(target).lower()}."
@@ -248,6 +261,21 @@ class Organization(LifecycleModel, models.Model):
             self.return_to_verification(by=by, note=f"Back to verification: {note}.")
             self._tell_staff_to_verify_again(by=by, note=note)
         return True
+
+    def transition_notice(self, kind: str, audiences: tuple[str, ...], event) -> None:
+        """Tell the organization's active members what the career center decided."""
+        from notifications.outbox import queue_email
+
+        for person in self.members_to_tell():
+            queue_email(
+                to=person.email,
+                recipient=person,
+                kind=f"accounts.{kind}",
+                template=f"accounts/email/{kind}",
+                context={"organization": self, "person": person, "event": event},
+                link=reverse("employer:index"),
+                dedupe_key=f"accounts.{kind}:{event.pk}:{person.pk}",
+            )
 
     def return_to_verification(self, *, by, note: str = "") -> None:
         """A verified organization whose identity changed waits for staff to verify it again."""

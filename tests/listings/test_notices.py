@@ -16,11 +16,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def members(organization, employer):
-    """The owner, an active member, and people who must hear nothing."""
+    """The owner and an active member; people asking to join, with an address nobody has
+    confirmed, or in another organization must hear nothing."""
     member = UserFactory(email="member@northwind.test")
     MembershipFactory(user=member, organization=organization, role=Membership.Role.MEMBER)
     asking = UserFactory(email="asking@northwind.test")
     MembershipFactory(user=asking, organization=organization, status=Membership.Status.REQUESTED)
+    unconfirmed = UserFactory(email="unconfirmed@northwind.test", verified_email=False)
+    MembershipFactory(user=unconfirmed, organization=organization, role=Membership.Role.MEMBER)
     EmployerFactory(email="boss@elsewhere.test")  # another organization
     return [employer, member]
 
@@ -101,3 +104,26 @@ def test_publishing_steps_the_organization_takes_itself_are_not_told(organizatio
     listing.submit(by=members[0])
 
     assert not Notification.objects.filter(recipient__in=members).exists()
+
+
+@pytest.mark.parametrize(
+    ("steps", "kind", "wording"),
+    [
+        (["verify"], "organization_verified", "The career center verified Northwind Test"),
+        (["suspend"], "organization_suspended", "The career center suspended Northwind Test"),
+        (["suspend", "reinstate"], "organization_reinstated", "It is verified again"),
+    ],
+)
+def test_the_members_hear_what_the_career_center_decides_about_their_organization(
+    organization, members, staff, steps, kind, wording
+):
+    if steps == ["verify"]:
+        organization.verification = organization.Verification.PENDING
+        organization.save()
+    for step in steps:
+        getattr(organization, step)(by=staff)
+
+    notices = {n.to_email: n for n in Notification.objects.filter(kind=f"accounts.{kind}")}
+    assert set(notices) == {person.email for person in members}
+    assert wording in notices["member@northwind.test"].body_text
+    assert notices["member@northwind.test"].link == reverse("employer:index")
