@@ -13,6 +13,8 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from backoffice.todo import todo_for
+
 
 def remember_on_request(request: HttpRequest, name: str, check) -> bool:
     """An admin page asks for permission dozens of times; the answer holds for the request."""
@@ -38,6 +40,11 @@ class SiteLoginMixin:
             f"_{self.name}_site_permission",
             lambda: getattr(request.user, self.entry_flag, False),
         )
+
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The home page says first what is waiting for this person (backoffice.todo)."""
+        extra_context = {"todo": todo_for(self.name, request), **(extra_context or {})}
+        return super().index(request, extra_context)
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         index = reverse("admin:index", current_app=self.name)

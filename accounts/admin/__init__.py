@@ -20,3 +20,5 @@ __all__ = [
     "StudentProfileAdmin",
     "UserAdmin",
 ]
+
+from accounts.admin import todo  # noqa: E402,F401  (registers what waits on each site)

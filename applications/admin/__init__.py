@@ -32,3 +32,5 @@ __all__ = [
     "skills_match_text",
     "work_links_html",
 ]
+
+from applications.admin import todo  # noqa: E402,F401  (registers what waits on each site)

@@ -41,3 +41,5 @@ __all__ = [
     "refusal_message",
     "status_label",
 ]
+
+from listings.admin import todo  # noqa: E402,F401  (registers what waits on each site)

@@ -106,6 +106,9 @@ def test_staff_dashboard_and_reports(new_context, listing):
     page.goto("/")
     sign_in(page, staff.email, PASSWORD)
     check_admin_page(page)
+    # The home page says first what waits: one listing to review, a link to the queue.
+    todo = page.get_by_role("region", name="What needs you")
+    expect(todo.get_by_role("link", name="1 listing waits for review")).to_be_visible()
     page.get_by_role("link", name="Program dashboard").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_admin_page(page)
