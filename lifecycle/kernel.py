@@ -129,6 +129,26 @@ class LifecycleModel:
         """Queue the `kind` emails a transition declares, for these audiences."""
         raise NotImplementedError(f"{type(self).__name__} declares emails but sends none.")
 
+    def tell(self, people, kind: str, event, *, link: str = "", **context) -> None:
+        """Email (and show in the app) `kind` to each person once for this event.
+
+        The template is `<app>/email/<kind>` and the kind `<app>.<kind>`; the template gets
+        `person`, `event` and `context`. The outbox sends it after commit.
+        """
+        from notifications.outbox import queue_email
+
+        app = self._meta.app_label
+        for person in {person.pk: person for person in people if person is not None}.values():
+            queue_email(
+                to=person.email,
+                recipient=person,
+                kind=f"{app}.{kind}",
+                template=f"{app}/email/{kind}",
+                context={"person": person, "event": event, **context},
+                link=link,
+                dedupe_key=f"{app}.{kind}:{event.pk}:{person.pk}",
+            )
+
     # --- The one way a state changes ----------------------------------------------------
 
     def apply_transition(

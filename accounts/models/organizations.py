@@ -263,40 +263,28 @@ class Organization(LifecycleModel, models.Model):
         return True
 
     def transition_notice(self, kind: str, audiences: tuple[str, ...], event) -> None:
-        """Tell the organization's active members what the career center decided."""
-        from notifications.outbox import queue_email
-
-        for person in self.members_to_tell():
-            queue_email(
-                to=person.email,
-                recipient=person,
-                kind=f"accounts.{kind}",
-                template=f"accounts/email/{kind}",
-                context={"organization": self, "person": person, "event": event},
-                link=reverse("employer:index"),
-                dedupe_key=f"accounts.{kind}:{event.pk}:{person.pk}",
-            )
+        """Tell the organization's members what the career center decided."""
+        link = reverse("employer:index")
+        self.tell(self.members_to_tell(), kind, event, link=link, organization=self)
 
     def return_to_verification(self, *, by, note: str = "") -> None:
         """A verified organization whose identity changed waits for staff to verify it again."""
         self.apply_transition("return_to_verification", by=by, note=note)
 
     def _tell_staff_to_verify_again(self, *, by, note: str) -> None:
-        from notifications.outbox import queue_email
-
-        event = self.events.first()
-        for person in User.objects.filter(
+        staff = User.objects.filter(
             is_active=True, is_staff=True, groups__name=settings.CAREER_CENTER_GROUP
-        ).distinct():
-            queue_email(
-                to=person.email,
-                recipient=person,
-                kind="accounts.organization_changed",
-                template="accounts/email/organization_changed",
-                context={"organization": self, "person": person, "by": by, "note": note},
-                link=reverse("admin:accounts_organization_change", args=[self.pk]),
-                dedupe_key=f"accounts.organization_changed:{event.pk}:{person.pk}",
-            )
+        ).distinct()
+        link = reverse("admin:accounts_organization_change", args=[self.pk])
+        self.tell(
+            staff,
+            "organization_changed",
+            self.events.first(),
+            link=link,
+            organization=self,
+            by=by,
+            note=note,
+        )
 
     def suspend(self, *, by, note: str = "") -> None:
         """Suspend an organization: its members lose access to the employer site."""

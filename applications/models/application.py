@@ -17,7 +17,6 @@ from django.utils import timezone
 from accounts.uploads import private_storage, validate_resume
 from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
 from listings.models import Listing
-from notifications.outbox import queue_email
 
 if TYPE_CHECKING:
     from applications.models.events import ApplicationEvent
@@ -537,21 +536,16 @@ class Application(LifecycleModel, models.Model):
         self._notify(kind, [p for audience in audiences for p in people[audience]()], event)
 
     def _notify(self, kind: str, recipients: list, event: ApplicationEvent) -> None:
-        for person in {r.pk: r for r in recipients if r is not None}.values():
-            queue_email(
-                to=person.email,
-                recipient=person,
-                kind=f"applications.{kind}",
-                template=f"applications/email/{kind}",
-                context={
-                    "application": self,
-                    "listing": self.listing,
-                    "person": person,
-                    "event": event,
-                },
-                link=self.get_absolute_url() if person == self.student else "",
-                dedupe_key=f"applications.{kind}:{event.pk}:{person.pk}",
-            )
+        """The student's notices link to the application; the organization's to nothing."""
+        context = {"application": self, "listing": self.listing}
+        self.tell(
+            [p for p in recipients if p == self.student],
+            kind,
+            event,
+            link=self.get_absolute_url(),
+            **context,
+        )
+        self.tell([p for p in recipients if p != self.student], kind, event, **context)
 
 
 # How to say where an application stands, in a sentence ("This application ...").
