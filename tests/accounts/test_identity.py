@@ -10,28 +10,18 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Membership, MembershipEvent, Organization, OrganizationEvent, User
 from notifications.models import Notification
+from tests.accounts.test_signup import EMPLOYER_SIGNUP_URL, SIGNUP_URL
+from tests.accounts.test_signup import employer_data as signup_employer_data
 from tests.factories import EmployerFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-EMPLOYER_SIGNUP_URL = "/accounts/signup/employer/"
-SIGNUP_URL = "/accounts/signup/"
-STRONG_PASSWORD = "violet-lantern-orbit-42"
 ORGS = "/employer/accounts/organization/"
 
 
 def employer_data(**overrides):
-    data = {
-        "first_name": "Grace",
-        "last_name": "Hopper",
-        "email": "grace@initech.test",
-        "organization_name": "Initech",
-        "website": "",
-        "password1": STRONG_PASSWORD,
-        "password2": STRONG_PASSWORD,
-    }
-    data.update(overrides)
-    return data
+    """The employer sign-up form of test_signup, without a website."""
+    return signup_employer_data(**{"website": "", **overrides})
 
 
 def confirm(client, address: str):
