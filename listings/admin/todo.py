@@ -39,7 +39,7 @@ def listings_to_moderate(request: HttpRequest) -> list[Todo]:
                 filters={ReportStatusFilter: ListingReport.Status.OPEN},
             ),
             detail=(
-                f"About {reports['listings']} listing{'s' if reports['listings'] != 1 else ''}. "
+                f"On {reports['listings']} listing{'s' if reports['listings'] != 1 else ''}. "
                 + waiting_since(reports["oldest"])
             ),
         ),

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Organization
+from listings.models import ListingReport
 from tests.factories import (
     ApplicationFactory,
     ListingFactory,
@@ -113,3 +114,18 @@ def test_the_home_page_costs_the_same_queries_however_much_waits(
         ListingFactory(submitted=True)
         OrganizationFactory(verification=Organization.Verification.PENDING)
     assert queries() == few
+
+
+def test_staff_see_open_reports_and_how_many_listings_they_are_about(login, staff):
+    reported, other = ListingFactory(published=True), ListingFactory(published=True)
+    for listing in (reported, reported, other):
+        ListingReport.file(
+            listing=listing, reporter=StudentFactory(), reason=ListingReport.Reason.OTHER
+        )
+
+    lines = todo(login(staff), "/staff/")
+
+    (reports,) = [line for line in lines if "report" in line[1]]
+    assert reports[1] == "3 reports of suspicious listings are open"
+    assert reports[2] == "On 2 listings. The oldest arrived today."
+    assert reports[0] == "/staff/listings/listingreport/?status=open"
