@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "listings",
     "searches",
     "applications",
+    "messaging",
     "reports",
     "notifications",
 ]
@@ -240,6 +241,16 @@ FEEDBACK_EDIT_DAYS = env.int("FEEDBACK_EDIT_DAYS", default=7)
 APPLY_RATE_LIMIT = env("APPLY_RATE_LIMIT", default="10/h")
 # Applications sent from one network address: generous, since a campus shares one.
 APPLY_ADDRESS_RATE_LIMIT = env("APPLY_ADDRESS_RATE_LIMIT", default="60/h")
+
+# --- Conversations -----------------------------------------------------------------
+# Messages one person may write (django-ratelimit rates), and from one network address.
+MESSAGE_RATE_LIMIT = env("MESSAGE_RATE_LIMIT", default="20/h")
+MESSAGE_ADDRESS_RATE_LIMIT = env("MESSAGE_ADDRESS_RATE_LIMIT", default="120/h")
+# At most one email per conversation and person in this many minutes; later messages wait
+# and leave together as one digest.
+MESSAGE_EMAIL_MINUTES = env.int("MESSAGE_EMAIL_MINUTES", default=15)
+# Days without a check-in answer or a message before the career center hears of it.
+CHECK_IN_SILENCE_DAYS = env.int("CHECK_IN_SILENCE_DAYS", default=7)
 
 # --- Reports ---------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ class Category(models.TextChoices):
 
     ACCOUNT = "account", "Account and security"
     APPLICATION_UPDATES = "application_updates", "Application updates"
+    MESSAGES = "messages", "Messages"
     REMINDERS = "reminders", "Reminders"
     ALERTS = "alerts", "Saved-search alerts"
 
@@ -29,6 +30,8 @@ CATEGORY_DESCRIPTIONS = {
     "your organization and its listings.",
     Category.APPLICATION_UPDATES: "When an application you sent or received changes: "
     "viewed, shortlisted, offers, work submitted, completion.",
+    Category.MESSAGES: "New messages in the conversation on an application: at most one "
+    "email per conversation every quarter of an hour, with everything that arrived.",
     Category.REMINDERS: "Deadlines for projects you saved, offers about to expire, "
     "due dates, feedback to give and decisions waiting for you.",
     Category.ALERTS: "New projects matching the searches you saved.",
@@ -37,13 +40,14 @@ CATEGORY_DESCRIPTIONS = {
 #: Categories a person cannot turn off: the site cannot work without them.
 ALWAYS_EMAILED = frozenset({Category.ACCOUNT})
 #: Categories whose emails carry a one-click unsubscribe link and List-Unsubscribe headers.
-UNSUBSCRIBABLE = frozenset({Category.REMINDERS, Category.ALERTS})
+UNSUBSCRIBABLE = frozenset({Category.MESSAGES, Category.REMINDERS, Category.ALERTS})
 
 # Kinds are "<app>.<event>"; the prefix says what the message is about.
 _KIND_PREFIXES = [
     ("account.", Category.ACCOUNT),
     ("accounts.", Category.ACCOUNT),
     ("applications.", Category.APPLICATION_UPDATES),
+    ("messaging.message", Category.MESSAGES),
     ("listings.saved_search", Category.ALERTS),
 ]
 
@@ -374,7 +378,9 @@ class NotificationPreference(models.Model):
             ),
             # Account and security emails cannot be turned off, so they have no preference.
             models.CheckConstraint(
-                condition=Q(category__in=["application_updates", "reminders", "alerts"]),
+                condition=Q(
+                    category__in=["application_updates", "messages", "reminders", "alerts"]
+                ),
                 name="preference_category_optional",
             ),
         ]
