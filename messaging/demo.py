@@ -49,7 +49,5 @@ def seed_demo(demo) -> str:
         left = (engagement.listing.due_date - today).days
         accepted = timezone.now() - datetime.timedelta(days=left + 1)
         Application.objects.filter(pk=engagement.pk).update(accepted_at=accepted)
-        engagement.events.filter(to_status=Application.Status.ACCEPTED).update(
-            created_at=accepted
-        )
+        engagement.events.filter(to_status=Application.Status.ACCEPTED).update(created_at=accepted)
     return f"{written} messages written; a check-in is open for {second.email}"

@@ -42,6 +42,10 @@ ALWAYS_EMAILED = frozenset({Category.ACCOUNT})
 #: Categories whose emails carry a one-click unsubscribe link and List-Unsubscribe headers.
 UNSUBSCRIBABLE = frozenset({Category.MESSAGES, Category.REMINDERS, Category.ALERTS})
 
+#: Kinds whose words are private between two people (a conversation's messages): the outbox
+#: keeps them to deliver them, but staff do not read them there.
+PRIVATE_KINDS = frozenset({"messaging.message"})
+
 # Kinds are "<app>.<event>"; the prefix says what the message is about.
 _KIND_PREFIXES = [
     ("account.", Category.ACCOUNT),

@@ -80,6 +80,21 @@ def run(stack) -> Result:
         reminders.count() == SAVERS,
         f"each due reminder stored once ({reminders.count()} rows for {SAVERS} people)",
     )
+    # The demo engagement at its halfway check-in: each side asked once, whatever the beats.
+    from applications.models import Application
+    from messaging.models import check_in_open
+
+    engagements = [
+        a
+        for a in Application.objects.filter(status__in=Application.IN_PROGRESS)
+        if check_in_open(a)
+    ]
+    asked = sum(1 + a.listing.organization.active_members().count() for a in engagements)
+    check_ins = rows.filter(kind="messaging.check_in")
+    result.check(
+        bool(engagements) and check_ins.count() == asked,
+        f"each check-in stored once ({check_ins.count()} rows for {asked} people)",
+    )
     wait_until(
         lambda: not rows.filter(status__in=["pending", "sending"]).exists(),
         timeout=30,

@@ -55,9 +55,7 @@ def conversation(page: Page):
     return page.get_by_role("region", name=re.compile("^Conversation with"))
 
 
-def test_student_asks_and_the_employer_answers_from_the_employer_site(
-    new_context, people, mailbox
-):
+def test_student_asks_and_the_employer_answers_from_the_employer_site(new_context, people, mailbox):
     listing = people["listing"]
 
     # --- The student applies, then asks a question on the application's page.

@@ -285,3 +285,37 @@ def test_only_the_recipient_reports_a_message(login, application, student, emplo
         MessageReport.file(message=own, reporter=student)
     assert login(employer).post(report_url(own)).status_code == 302
     assert MessageReport.objects.get().reporter == employer
+
+
+def test_the_employer_and_staff_pages_cost_the_same_queries_however_long_the_thread(
+    login, application, student, employer, staff, django_assert_max_num_queries
+):
+    change = reverse("employer:applications_application_change", args=[application.pk])
+    message = Message.write(application=application, author=employer, body="First.")
+    MessageReport.file(message=message, reporter=student)
+    pages = [(employer, change), (staff, staff_thread(application))]
+    pages += [(staff, reverse("messaging_staff:reports")), (staff, reverse("admin:index"))]
+    counts = []
+    for person, url in pages:
+        client = login(person)
+        client.get(url)  # warm the per-session caches
+        with django_assert_max_num_queries(60) as few:
+            assert client.get(url).status_code == 200
+        counts.append(len(few.captured_queries))
+    for n in range(8):
+        other = Message.write(application=application, author=employer, body=f"More {n}")
+        Message.write(application=application, author=student, body=f"Reply {n}")
+        MessageReport.file(message=other, reporter=student)
+    for (person, url), count in zip(pages, counts, strict=True):
+        client = login(person)
+        with django_assert_max_num_queries(count):
+            assert client.get(url).status_code == 200
+
+
+def test_staff_do_not_read_messages_in_the_outbox(login, application, employer, staff):
+    Message.write(application=application, author=employer, body="Private words here.")
+    (row,) = emails()
+    page = login(staff).get(reverse("admin:notifications_notification_change", args=[row.pk]))
+    assert page.status_code == 200
+    assert "Private words here." not in page.content.decode()
+    assert "Private between the people in a conversation" in page.content.decode()
