@@ -3,9 +3,12 @@ a first message that moves the student to Telegram and asks for a deposit warns 
 and shows the career center a signal on the listing."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import check_admin_page, check_page, sign_in
@@ -157,3 +160,39 @@ def test_a_telegram_handle_and_a_deposit_warn_the_student_and_reach_staff(new_co
     expect(staff.get_by_role("main")).to_contain_text("@lakeside_hr")
     expect(staff.get_by_role("main")).to_contain_text("Asks me to pay a deposit.")
     check_admin_page(staff)
+
+
+def test_a_student_asks_for_help_at_the_check_in_and_staff_see_it(new_context, people, mailbox):
+    listing = people["listing"]
+    application = ApplicationFactory(
+        listing=listing,
+        student=people["student"],
+        status="accepted",
+        accepted_at=timezone.now() - timedelta(days=(listing.due_date - timezone.localdate()).days),
+    )
+    with open("/dev/null", "w") as quiet:
+        call_command("send_reminders", stdout=quiet)
+
+    # --- The emailed link opens a page where one button answers.
+    email = mailbox.wait_for(people["student"].email, "is the work on track")
+    link = mailbox.link_in(email, r"http://\S+/conversations/\d+/check-in/")
+    student = new_context("student").new_page()
+    student.goto("/")
+    sign_in(student, people["student"].email, PASSWORD)
+    student.goto(link)
+    expect(student.get_by_role("heading", level=1)).to_contain_text(listing.title)
+    check_page(student)
+    student.get_by_role("button", name="Need help").click()
+    expect(student.get_by_role("status")).to_contain_text("The career center is told")
+    expect(conversation(student)).to_contain_text("you answered: Need help")
+    check_page(student)
+
+    # --- Staff are emailed, and the staff home links to the engagement.
+    mailbox.wait_for(people["staff"].email, "Help asked")
+    staff = new_context("staff").new_page()
+    staff.goto("/")
+    sign_in(staff, people["staff"].email, PASSWORD)
+    staff.get_by_role("link", name=re.compile("engagement needs the career center")).click()
+    check_admin_page(staff)
+    staff.get_by_role("link", name=re.compile("Lee Park")).click()
+    expect(staff).to_have_url(re.compile(f"/staff/applications/application/{application.pk}/"))
