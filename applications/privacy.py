@@ -98,6 +98,15 @@ def _application_data(application: Application) -> dict:
             }
             for item in application.feedback.all()
         ],
+        # The conversation with the organization (messaging, through its related name).
+        "conversation": [
+            {
+                "at": _when(message.created_at),
+                "from": "You" if message.author_id == application.student_id else organization,
+                "text": message.body,
+            }
+            for message in application.messages.all()
+        ],
     }
 
 
@@ -107,7 +116,7 @@ def student_data(user) -> dict:
     applications = (
         Application.objects.for_student(user)
         .select_related("listing__organization")
-        .prefetch_related("events", "feedback")
+        .prefetch_related("events", "feedback", "messages")
         .order_by("created_at", "pk")
     )
     saved = (
@@ -284,6 +293,9 @@ def delete_student_account(user) -> None:
         Feedback.objects.filter(
             application__in=applications, author_role=Feedback.Author.EMPLOYER
         ).update(public=False)
+        # Their messages stay in the organization's conversation; the words go.
+        conversation = Application._meta.get_field("messages").related_model
+        conversation.objects.filter(application__in=applications, author=user).update(body=REMOVED)
         # Reports stay with the listing's moderation history.
         ListingReport.objects.filter(reporter=user).exclude(details="").update(details=REMOVED)
         ListingReport.objects.filter(reporter=user).update(reporter=placeholder)
