@@ -46,10 +46,11 @@ def participating(user) -> models.QuerySet[Application]:
 
 
 def people_on(application: Application, side: str) -> list:
-    """The people on one side of a conversation (the organization: its active members)."""
+    """The people to tell on one side of a conversation (the organization: its active
+    members with a confirmed address)."""
     if side == Side.STUDENT:
         return [application.student]
-    return list(application.listing.organization.active_members())
+    return list(application.listing.organization.members_to_tell())
 
 
 def check_in_date(application: Application) -> datetime.date | None:

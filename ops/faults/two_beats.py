@@ -89,7 +89,7 @@ def run(stack) -> Result:
         for a in Application.objects.filter(status__in=Application.IN_PROGRESS)
         if check_in_open(a)
     ]
-    asked = sum(1 + a.listing.organization.active_members().count() for a in engagements)
+    asked = sum(1 + a.listing.organization.members_to_tell().count() for a in engagements)
     check_ins = rows.filter(kind="messaging.check_in")
     result.check(
         bool(engagements) and check_ins.count() == asked,

@@ -157,7 +157,9 @@ def test_the_organization_side_each_member_is_emailed_but_never_the_author(
     application, student, employer, organization
 ):
     colleague = EmployerFactory(membership__organization=organization)
+    EmployerFactory(membership__organization=organization, verified_email=False)
     Message.write(application=application, author=student, body="A question.")
+    # Never to an address nobody proved they own.
     assert {n.recipient for n in emails()} == {employer, colleague}
     Message.write(application=application, author=employer, body="An answer.")
     assert not emails(recipient=employer, body_text__contains="An answer.")
