@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.uploads import private_storage, validate_resume
+from applications.models.payment import Payment, PaymentStatus
 from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
 from listings.models import Listing
 
@@ -115,7 +116,7 @@ class NextStep:
     due: datetime.datetime | datetime.date | None = None
 
 
-class Application(LifecycleModel, models.Model):
+class Application(LifecycleModel, Payment):
     """One student's application to one listing; after selection it carries the engagement."""
 
     class Status(models.TextChoices):
@@ -286,7 +287,10 @@ class Application(LifecycleModel, models.Model):
             ),
         ]
 
-    Meta.constraints += [choices_constraint("application_status_valid", Status)]
+    Meta.constraints += [
+        choices_constraint("application_status_valid", Status),
+        choices_constraint("application_payment_valid", PaymentStatus, field="payment_status"),
+    ]
 
     def __str__(self) -> str:
         return f"{self.student} → {self.listing}"
@@ -563,6 +567,10 @@ STATE_PHRASES = {
     "incomplete": "ended without completion",
     "not_selected": "was not selected",
     "withdrawn": "was withdrawn",
+    "unpaid": "has no payment recorded yet",
+    "payment_recorded": "has a payment waiting for the student's confirmation",
+    "paid": "has its payment confirmed by the student",
+    "payment_missing": "has a payment the student says has not arrived",
 }
 
 
