@@ -58,6 +58,17 @@ class ApplicationQuerySet(models.QuerySet):
         """Offers out plus accepted engagements: what the openings must cover."""
         return self.filter(status__in=Application.ENGAGED | {Application.Status.OFFERED})
 
+    def payment_outstanding(self) -> ApplicationQuerySet:
+        """Completed engagements whose payment the student has not confirmed."""
+        return self.filter(status=Application.Status.COMPLETED).exclude(
+            payment_status=PaymentStatus.PAID
+        )
+
+    def unpaid_after(self, days: int) -> ApplicationQuerySet:
+        """Completed at least `days` days ago and still without a confirmed payment."""
+        since = timezone.now() - datetime.timedelta(days=days)
+        return self.payment_outstanding().filter(completed_at__lte=since)
+
     def offers_past_expiry(self) -> ApplicationQuerySet:
         """Offers whose response time is over."""
         return self.filter(status=Application.Status.OFFERED, offer_expires_at__lt=timezone.now())
@@ -332,6 +343,8 @@ class Application(LifecycleModel, Payment):
             return NextStep(
                 f"{listing.organization} reviews your work; it was due on", listing.due_date
             )
+        if self.status == s.COMPLETED and self.payment_status == PaymentStatus.RECORDED:
+            return NextStep(f"Tell us whether {listing.organization}'s payment reached you")
         if self.status == s.COMPLETED and not self.feedback_given_by(
             self.feedback.model.Author.STUDENT
         ):
