@@ -210,6 +210,7 @@ def test_staff_hear_of_a_payment_unconfirmed_21_days_after_completion(staff, emp
     email = Notification.objects.get(kind="applications.payment_staff")
     assert email.recipient == staff
     assert "payment_late=1" in email.body_text
+    assert "the student was asked to confirm it and has not answered" in email.body_text
 
 
 def test_a_second_send_reminders_sends_nothing(mailoutbox, employer, staff, done):
