@@ -60,6 +60,14 @@ class ListingQuerySet(models.QuerySet):
             status=self.model.Status.PUBLISHED, application_deadline__lt=timezone.localdate()
         )
 
+    def suspended_before(self, before) -> ListingQuerySet:
+        """Listings suspended since before `before` with no decision from staff yet."""
+        return self.filter(
+            status=self.model.Status.SUSPENDED,
+            events__to_status=self.model.Status.SUSPENDED,
+            events__created_at__lt=before,
+        ).distinct()
+
     def with_card_data(self) -> ListingQuerySet:
         """Everything a listing card shows, in a constant number of queries."""
         return self.select_related("organization", "industry").prefetch_related("skills")
