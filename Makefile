@@ -149,7 +149,7 @@ shell: migrate ## Open a Django shell
 	$(MANAGE) shell
 
 worker: install ## Run a Celery worker in the foreground
-	$(BIN)/celery -A microintern worker -l info --concurrency 2
+	$(PY) -m microintern.supervise $(BIN)/celery -A microintern worker -l info --concurrency 2
 
 beat: install ## Run the Celery beat scheduler in the foreground
 	$(BIN)/celery -A microintern beat -l info --schedule celerybeat-schedule
