@@ -26,6 +26,11 @@ class ListingEndings:
         the deadline); undecided applications close then (`close_undecided_past_decide_by`)."""
         return self.application_deadline + datetime.timedelta(days=settings.DECIDE_WITHIN_DAYS)
 
+    def openings_taken(self) -> int:
+        """Openings held by offers out and students hired: the openings cannot go below it."""
+        applications = getattr(self, "applications", None)  # reverse relation, if installed
+        return applications.holding_openings().count() if applications is not None else 0
+
     def reject(self, *, by, reason: str, note: str = "") -> None:
         """Refuse a submitted listing for good; applicants from before an edit are told."""
         with transaction.atomic():
