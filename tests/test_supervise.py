@@ -33,9 +33,7 @@ def test_a_command_that_crashes_is_started_again(tmp_path, monkeypatch):
 
 def test_sigterm_stops_the_command_and_the_supervisor(tmp_path):
     started = tmp_path / "started"
-    child = (
-        f"import pathlib, time; pathlib.Path({str(started)!r}).write_text('1'); time.sleep(60)"
-    )
+    child = f"import pathlib, time; pathlib.Path({str(started)!r}).write_text('1'); time.sleep(60)"
     process = subprocess.Popen(
         [sys.executable, "-m", "microintern.supervise", sys.executable, "-c", child],
         cwd=ROOT,
