@@ -15,6 +15,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 
 class ListingEndings:
@@ -65,7 +66,13 @@ class ListingEndings:
             applications = getattr(self, "applications", None)  # reverse relation, if installed
             if applications is not None:
                 waiting = [a.student for a in applications.undecided().select_related("student")]
-                self.tell(waiting, "closed_to_applicants", event, listing=self)
+                self.tell(
+                    waiting,
+                    "closed_to_applicants",
+                    event,
+                    link=reverse("applications:list"),
+                    listing=self,
+                )
 
     def check_completable(self, current: str) -> None:
         """Refuse to complete a project while someone is still working on it."""

@@ -350,3 +350,16 @@ def test_reminders_never_reach_a_deleted_student(organization, employer):
     deliver_due(limit=None)
 
     assert not Notification.objects.filter(to_email__endswith=".invalid").exists()
+
+
+def test_only_the_latest_suspension_counts_towards_removal(organization, staff):
+    listing = ListingFactory(organization=organization, published=True)
+    long_ago = timezone.now() - timedelta(days=settings.SUSPENSION_DECIDE_DAYS + 5)
+    with time_machine.travel(long_ago, tick=False):
+        listing.suspend(by=staff, reason="other")
+        listing.reinstate(by=staff)
+    listing.suspend(by=staff, reason="other")  # suspended again today
+
+    assert remove_long_suspended() == 0
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.SUSPENDED
