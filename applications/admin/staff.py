@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,6 +17,22 @@ from applications.admin.common import (
 from applications.models import Application, Feedback
 from backoffice.changelists import BoundedDateHierarchyMixin
 from backoffice.readonly import ReadOnlyAdminMixin
+
+
+class PaymentLateFilter(admin.SimpleListFilter):
+    """Completed engagements whose payment is still unconfirmed after the escalation delay."""
+
+    title = "payment"
+    parameter_name = "payment_late"
+
+    def lookups(self, request, model_admin):
+        days = settings.PAYMENT_ESCALATION_DAYS
+        return [("1", f"unconfirmed {days} days after completion")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.unpaid_after(settings.PAYMENT_ESCALATION_DAYS)
+        return queryset
 
 
 @admin.register(Application)
@@ -33,7 +50,7 @@ class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.Mode
         "decided_at",
         "completed_at",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", "payment_status", PaymentLateFilter]
     list_select_related = ["student", "listing__organization"]
     search_fields = [
         "student__email",
@@ -51,6 +68,19 @@ class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.Mode
             {"fields": ["pitch_text", "availability_confirmed", "resume_file"]},
         ),
         ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
+        (
+            "Payment",
+            {
+                "fields": [
+                    "payment_status",
+                    "paid_on",
+                    "payment_amount",
+                    "payment_reference",
+                    "payment_recorded_at",
+                    "payment_confirmed_at",
+                ]
+            },
+        ),
         (
             "Dates",
             {"fields": ["created_at", *DECISION_DATES]},
