@@ -52,6 +52,7 @@ _KIND_PREFIXES = [
     ("accounts.", Category.ACCOUNT),
     ("applications.", Category.APPLICATION_UPDATES),
     ("messaging.message", Category.MESSAGES),
+    ("listings.closed_to_applicants", Category.APPLICATION_UPDATES),
     ("listings.saved_search", Category.ALERTS),
 ]
 
@@ -155,10 +156,10 @@ class NotificationQuerySet(models.QuerySet):
             status=Notification.Status.SENT, sent_at=now or timezone.now(), next_attempt_at=None
         )
 
-    def mark_skipped(self) -> int:
+    def mark_skipped(self, reason: str = "") -> int:
         """Record that these claimed rows are not emailed (sending → skipped); how many changed."""
         return self.filter(status=Notification.Status.SENDING).update(
-            status=Notification.Status.SKIPPED, next_attempt_at=None
+            status=Notification.Status.SKIPPED, next_attempt_at=None, last_error=reason
         )
 
     def unclaim(self) -> int:

@@ -57,6 +57,12 @@ def run(stack) -> Result:
         stack.beat(name, DJANGO_SETTINGS_MODULE="ops.faults.settings")
         for name in ("beat-a", "beat-b")
     ]
+    # On a busy machine a beat takes several seconds to start: the run counts from both up.
+    wait_until(
+        lambda: all("beat: Starting" in beat.log.read_text(errors="replace") for beat in beats),
+        timeout=90,
+        what="both beats started",
+    )
     time.sleep(RUN_FOR)
     for beat in beats:
         beat.stop()
