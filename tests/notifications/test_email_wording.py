@@ -10,6 +10,7 @@ to Jonas Lindqvist…"). A new email template must say here who receives it.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -67,6 +68,11 @@ RECIPIENTS = {
     "applications/email/withdrawn": [STUDENT, EMPLOYER],
     "applications/email/work_submitted": [EMPLOYER],
     "listings/email/approved": [EMPLOYER],
+    "messaging/email/check_in": [STUDENT, EMPLOYER],
+    "messaging/email/check_in_help": [STAFF],
+    "messaging/email/check_in_silent": [STAFF],
+    "messaging/email/message": [STUDENT, EMPLOYER],
+    "messaging/email/reported": [STAFF],
     "listings/email/changes_requested": [EMPLOYER],
     "listings/email/closed_to_applicants": [STUDENT],
     "listings/email/deadline": [STUDENT],
@@ -141,6 +147,19 @@ def context_for(people, recipient: str) -> dict:
         "total": 1,
         "more": 0,
         "now": timezone.now(),
+        # A message from the other side, a check-in answered by the student, a report.
+        "messages": [
+            SimpleNamespace(
+                author_name=people[EMPLOYER if recipient == STUDENT else STUDENT].display_name,
+                created_at=timezone.now(),
+                body="Could you start on Monday?",
+                warnings=[],
+            )
+        ],
+        "check_in": SimpleNamespace(
+            get_side_display="Student", by=people[STUDENT] if recipient != STUDENT else None
+        ),
+        "report": SimpleNamespace(reporter=people[STUDENT], reason="Asks for a deposit"),
     }
 
 
