@@ -82,6 +82,17 @@ def listing_step(name: str, title: str, done: str, *, reason: bool = False, **op
     )
 
 
+#: Offered to the organization and to the career center alike.
+COMPLETE_STEP = listing_step(
+    "complete",
+    "Mark the project completed",
+    "{count} marked completed.",
+    intro="The project is done. Applicants still waiting and open offers are closed, "
+    "each student told; engagements still in progress must be completed or marked "
+    "incomplete first.",
+)
+
+
 def listing_steps(*steps: Step) -> dict[str, Step]:
     """Listing steps by name, each offered from the states its transition declares."""
     return step_table(*steps, lifecycle=Listing.TRANSITIONS)

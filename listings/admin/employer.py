@@ -14,6 +14,7 @@ from accounts.sites import OrganizationScopedAdmin, employer_site
 from backoffice.history import EmployerHistoryMixin
 from backoffice.steps import step_action
 from listings.admin.common import (
+    COMPLETE_STEP,
     PROJECT_FIELDS,
     ListingEventInline,
     ListingStepsMixin,
@@ -46,14 +47,7 @@ EMPLOYER_STEPS = listing_steps(
         text_required=True,
         text_help="Applicants will see this.",
     ),
-    listing_step(
-        "complete",
-        "Mark the project completed",
-        "{count} marked completed.",
-        intro="The project is done. Applicants still waiting and open offers are closed, "
-        "each student told; engagements still in progress must be completed or marked "
-        "incomplete first.",
-    ),
+    COMPLETE_STEP,
 )
 
 

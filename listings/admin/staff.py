@@ -18,6 +18,7 @@ from backoffice.history import HistoryInline, ReadOnlyInline
 from backoffice.readonly import ReadOnlyAdminMixin
 from backoffice.steps import step_action
 from listings.admin.common import (
+    COMPLETE_STEP,
     PROJECT_FIELDS,
     ListingEventInline,
     ListingStepsMixin,
@@ -86,14 +87,7 @@ STAFF_STEPS = listing_steps(
         "will not go ahead, and open offers and engagements end.",
         reason=True,
     ),
-    listing_step(
-        "complete",
-        "Mark the project completed",
-        "{count} marked completed.",
-        intro="The project is done. Applicants still waiting and open offers are closed, "
-        "each student told; engagements still in progress must be completed or marked "
-        "incomplete first.",
-    ),
+    COMPLETE_STEP,
 )
 
 
