@@ -10,7 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
-from backoffice.changelists import LargeTablePaginator, with_periods_from_range
+from backoffice.changelists import (
+    LargeTableAdminMixin,
+    LargeTablePaginator,
+    with_periods_from_range,
+)
 from backoffice.search import condition
 from listings.models import Listing
 from tests.factories import ApplicationFactory, ListingFactory, StudentFactory
@@ -107,7 +111,7 @@ def _applications(organization, count: int) -> None:
 def test_staff_changelists_run_as_many_queries_for_more_rows(
     login, staff, organization, monkeypatch, url, data
 ):
-    monkeypatch.setattr("django.contrib.admin.ModelAdmin.list_per_page", 5)
+    monkeypatch.setattr(LargeTableAdminMixin, "list_per_page", 5)
     client = login(staff)
     _applications(organization, 12)
     few = len(_queries(client, url, **data))
@@ -119,7 +123,7 @@ def test_staff_changelists_run_as_many_queries_for_more_rows(
 def test_the_employer_applicants_list_runs_as_many_queries_for_more_rows(
     login, employer, organization, monkeypatch, data
 ):
-    monkeypatch.setattr("django.contrib.admin.ModelAdmin.list_per_page", 5)
+    monkeypatch.setattr(LargeTableAdminMixin, "list_per_page", 5)
     client = login(employer)
     _applications(organization, 12)
     few = _queries(client, EMPLOYER_APPLICATIONS, **data)
@@ -172,3 +176,31 @@ def test_many_matches_in_a_related_table_stay_a_subquery(organization, monkeypat
     found = Application.objects.filter(condition(Application, ["listing__title"], "data"))
     assert found.count() == 4
     assert "SELECT" in str(found.query).split("WHERE", 1)[1]
+
+
+def test_row_links_keep_the_lists_filters_without_resolving_each_row(
+    login, staff, organization, monkeypatch
+):
+    from django.contrib.admin.templatetags import admin_urls
+
+    listing = ListingFactory(organization=organization, published=True)
+    ApplicationFactory.create_batch(3, listing=listing)
+    resolved = []
+    original = admin_urls.resolve
+    monkeypatch.setattr(admin_urls, "resolve", lambda url: resolved.append(url) or original(url))
+    response = login(staff).get(STAFF_APPLICATIONS, {"status": "submitted"})
+    content = response.content.decode()
+    for application in Application.objects.all():
+        change = reverse("admin:applications_application_change", args=[application.pk])
+        assert f'href="{change}?_changelist_filters=status%3Dsubmitted"' in content
+    assert not [url for url in resolved if "/change/" in url]
+
+
+def test_the_rows_checkbox_is_the_html_djangos_widget_renders(organization):
+    from django.contrib import admin
+    from django.contrib.admin.sites import site
+
+    listing = ListingFactory(organization=organization, published=True, title='Fish & "chips" <b>')
+    application = ApplicationFactory(listing=listing)
+    ours = site._registry[Application]
+    assert ours.action_checkbox(application) == admin.ModelAdmin.action_checkbox(ours, application)
