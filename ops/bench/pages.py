@@ -48,7 +48,7 @@ UNCACHED = [
     Page("E3", "employer", "/employer/listings/listing/", "employer: listings"),
     Page("T1", "staff", "/staff/applications/application/", "staff: applications"),
     Page("T2", "staff", "/staff/applications/application/?q=smith", "staff: applications, search"),
-    Page("T3", "staff", "/staff/listings/listing/?status=all&p=500", "staff: listings, page 500"),
+    Page("T3", "staff", "/staff/listings/listing/?status=all&p={halfway}", "staff: listings, halfway page"),
     Page("T4", "staff", "/staff/listings/listing/?status=all&q=data", "staff: listings, search"),
     Page("R1", "staff", "/staff/reports/", "staff reports dashboard", latency_target=(500, None)),
 ]  # fmt: skip

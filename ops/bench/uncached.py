@@ -60,10 +60,8 @@ def addresses(probe: dict) -> dict[str, Address]:
         cookie = probe["cookies"][page.role] if page.role else None
         if page.path == "{fresh_search}":
             found[code] = Address("/listings/", cookie, fresh=True)
-        elif page.path == "{detail}":
-            found[code] = Address(probe["detail"], cookie)
         else:
-            found[code] = Address(page.path, cookie)
+            found[code] = Address(probe["paths"][code], cookie)
     return found
 
 
