@@ -7,13 +7,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -22,6 +21,7 @@ from django.utils.text import slugify
 from accounts.models import Organization
 from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
 from listings import risk
+from listings.models.indexes import ORDER_AND_SEARCH_INDEXES
 from listings.models.querysets import ListingQuerySet
 from listings.models.taxonomy import Industry, Skill
 from listings.text import render_markdown
@@ -287,19 +287,7 @@ class Listing(LifecycleModel, models.Model):
             models.Index(fields=["status", "application_deadline"], name="listing_status_deadline"),
             models.Index(fields=["status", "-published_at"], name="listing_status_published"),
             models.Index(fields=["status", "hourly_rate"], name="listing_status_rate"),
-            # max(updated_at) is the version of the pages cached for visitors (listings.views);
-            # with the id, the staff list's order (newest change first) is read from the index,
-            # and a deep page's ids without reading the rows before it.
-            models.Index(fields=["updated_at", "id"], name="listing_updated_id"),
-            # "Highest fee" first: a search for a common word then stops after a page's worth.
-            models.Index(
-                fields=["status", "-fee", "-published_at", "-id"], name="listing_status_fee"
-            ),
-            # The staff's search (icontains: UPPER(column) LIKE '%WORD%'), by trigrams.
-            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="listing_title_trgm"),
-            GinIndex(
-                OpClass(Upper("contact_email"), name="gin_trgm_ops"), name="listing_contact_trgm"
-            ),
+            *ORDER_AND_SEARCH_INDEXES,
             # The reports dashboard (reports.queries) joins applications to their listing's
             # industry and counts listings by publication without reading the wide rows.
             models.Index(
