@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -17,6 +18,22 @@ from applications.models import Application, Feedback
 from backoffice.changelists import LargeTableAdminMixin
 from backoffice.readonly import ReadOnlyAdminMixin
 from backoffice.search import IndexedSearchMixin
+
+
+class PaymentLateFilter(admin.SimpleListFilter):
+    """Completed engagements whose payment is still unconfirmed after the escalation delay."""
+
+    title = "payment"
+    parameter_name = "payment_late"
+
+    def lookups(self, request, model_admin):
+        days = settings.PAYMENT_ESCALATION_DAYS
+        return [("1", f"unconfirmed {days} days after completion")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.unpaid_after(settings.PAYMENT_ESCALATION_DAYS)
+        return queryset
 
 
 @admin.register(Application)
@@ -36,7 +53,7 @@ class ApplicationAdmin(
         "decided_at",
         "completed_at",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", "payment_status", PaymentLateFilter]
     list_select_related = ["student", "listing__organization"]
     search_fields = [
         "student__email",
@@ -54,6 +71,19 @@ class ApplicationAdmin(
             {"fields": ["pitch_text", "availability_confirmed", "resume_file"]},
         ),
         ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
+        (
+            "Payment",
+            {
+                "fields": [
+                    "payment_status",
+                    "paid_on",
+                    "payment_amount",
+                    "payment_reference",
+                    "payment_recorded_at",
+                    "payment_confirmed_at",
+                ]
+            },
+        ),
         (
             "Dates",
             {"fields": ["created_at", *DECISION_DATES]},
