@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0009_user_search_trigram_indexes'),
+        ('accounts', '0010_user_search_trigram_indexes'),
         ('listings', '0012_report_resolution_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_event_from_status_blank_for_new_objects'),
+        ('accounts', '0009_track_record'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
