@@ -61,7 +61,8 @@ class OpenListingsFeed(Feed):
         # Only the columns an entry prints: not the descriptions, the largest of a listing.
         return (
             Listing.objects.open()
-            .with_card_data()
+            .select_related("organization", "industry")
+            .prefetch_related("skills")
             .only(*FEED_FIELDS)
             .order_by(*ORDERINGS[SORT_NEWEST])[:FEED_SIZE]
         )

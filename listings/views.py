@@ -333,7 +333,7 @@ class SavedListingListView(LoginRequiredMixin, ListView):
         visible = Listing.objects.visible_to(user).filter(pk=OuterRef("listing_id"))
         return (
             SavedListing.objects.filter(Exists(visible), user=user)
-            .select_related("listing__organization", "listing__industry")
+            .select_related("listing__organization__track_record", "listing__industry")
             .prefetch_related("listing__skills")
             .order_by("-created_at", "-pk")
         )
