@@ -156,7 +156,7 @@ worker: install ## Run a Celery worker in the foreground
 beat: install ## Run the Celery beat scheduler in the foreground
 	$(BIN)/celery -A microintern beat -l info --schedule celerybeat-schedule
 
-bench: install ## Measure the pages at 10 000 and 100 000 listings (under 15 min; ops/bench/results/)
+bench: install ## Measure the pages at 10 000 and 100 000 listings (under 25 min; ops/bench/results/)
 	$(PY) -m ops.bench
 
 clean: ## Remove caches, collected static files and the beat schedule (keeps .venv)

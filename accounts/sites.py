@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -111,7 +112,12 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
 
     def scope(self, queryset: QuerySet, request: HttpRequest) -> QuerySet:
         lookup = f"{self.organization_field}__in" if self.organization_field else "pk__in"
-        return queryset.filter(**{lookup: self.organizations(request)}).distinct()
+        scoped = queryset.filter(**{lookup: self.organizations(request)})
+        # Along foreign keys a row matches once: DISTINCT would only make PostgreSQL sort
+        # every scoped row (a changelist's page, its count) to find no duplicate.
+        if lookup_spawns_duplicates(queryset.model._meta, lookup):
+            scoped = scoped.distinct()
+        return scoped
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return self.scope(super().get_queryset(request), request)

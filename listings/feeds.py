@@ -15,6 +15,23 @@ from listings.filters import ORDERINGS, SORT_NEWEST
 from listings.models import Listing
 
 FEED_SIZE = 50
+#: What an entry shows of a listing (with its organization, industry and skills).
+FEED_FIELDS = [
+    "title",
+    "slug",
+    "summary",
+    "fee",
+    "currency",
+    "estimated_hours",
+    "hourly_rate",
+    "location_type",
+    "application_deadline",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "organization__name",
+    "industry__name",
+]
 #: The date in the feed's tag: URIs (RFC 4151): when the site began minting them. It never
 #: changes, so ids stay the same whatever host or path the feed is read from.
 TAG_DATE = "2026-01-01"
@@ -41,7 +58,14 @@ class OpenListingsFeed(Feed):
         return reverse("listings:feed")
 
     def items(self):
-        return Listing.objects.open().with_card_data().order_by(*ORDERINGS[SORT_NEWEST])[:FEED_SIZE]
+        # Only the columns an entry prints: not the descriptions, the largest of a listing.
+        return (
+            Listing.objects.open()
+            .select_related("organization", "industry")
+            .prefetch_related("skills")
+            .only(*FEED_FIELDS)
+            .order_by(*ORDERINGS[SORT_NEWEST])[:FEED_SIZE]
+        )
 
     def feed_guid(self) -> str:
         return tag_uri("listings/open")

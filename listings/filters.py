@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, QuerySet
 
+from listings import widgets
 from listings.models import SEARCH_CONFIG, Industry, Listing, Skill
 
 SORT_RELEVANCE = "relevance"
@@ -50,19 +51,21 @@ class ListingFilter(django_filters.FilterSet):
         queryset=Industry.objects.all(),
         to_field_name="slug",
         empty_label="All industries",
+        widget=widgets.Select,
     )
     skills = django_filters.ModelMultipleChoiceFilter(
         label="Skills",
         queryset=Skill.objects.all(),
         to_field_name="slug",
         method="with_any_skill",
-        widget=forms.CheckboxSelectMultiple,
+        widget=widgets.CheckboxSelectMultiple,
         help_text="Shows projects that need any of the skills you tick.",
     )
     location_type = django_filters.ChoiceFilter(
         label="Where",
         choices=Listing.LocationType.choices,
         empty_label="Anywhere",
+        widget=widgets.Select,
     )
     min_rate = django_filters.NumberFilter(
         label="Minimum hourly rate",
@@ -84,6 +87,7 @@ class ListingFilter(django_filters.FilterSet):
         choices=SORT_CHOICES,
         method="keep",
         empty_label=None,
+        widget=widgets.Select,
     )
 
     class Meta:

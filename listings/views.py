@@ -13,6 +13,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -327,9 +328,12 @@ class SavedListingListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         user = self.request.user
+        # EXISTS per saved row: an IN over every listing the student may see would make
+        # the count and the page each read the whole list of visible listings first.
+        visible = Listing.objects.visible_to(user).filter(pk=OuterRef("listing_id"))
         return (
-            SavedListing.objects.filter(user=user, listing__in=Listing.objects.visible_to(user))
-            .select_related("listing__organization", "listing__industry")
+            SavedListing.objects.filter(Exists(visible), user=user)
+            .select_related("listing__organization__track_record", "listing__industry")
             .prefetch_related("listing__skills")
             .order_by("-created_at", "-pk")
         )

@@ -258,3 +258,66 @@ def test_a_search_with_more_matches_than_the_cap_says_so(client, monkeypatch):
     response = client.get(LIST_URL, {"q": "archive"})
     assert response.context["paginator"].count == 3
     assert "More than 3 open projects match your filters." in response.content.decode()
+
+
+# --- The uncached pages of `make bench` ---------------------------------------------------------
+
+
+def test_a_visitors_new_searches_never_repeat_and_each_is_a_valid_list_page(client):
+    from ops.bench.pages import fresh_searches
+
+    searches = fresh_searches()
+    assert len(set(searches)) == len(searches) >= 4000
+    for path in searches[::997]:
+        assert client.get(path).status_code == 200
+
+
+def test_every_uncached_page_answers_its_person(client, login, student, employer, staff):
+    from ops.bench.pages import UNCACHED
+
+    ListingFactory(published=True)
+    people = {"student": student, "employer": employer, "staff": staff}
+    for page in UNCACHED:
+        if page.path.startswith("{"):
+            continue
+        client.logout()
+        if page.role:
+            client.force_login(people[page.role])
+        assert client.get(page.path).status_code == 200, page.code
+
+
+def _row(p50: float, p95: float, ratio: float | None = None) -> dict:
+    load = {"rps": 10, "ratio": ratio} if ratio is not None else None
+    return {"p50_ms": p50, "p95_ms": p95, "queries": 7, "load": load}
+
+
+def test_each_uncached_target_is_met_only_within_its_limit():
+    from ops.bench.runner import _target
+    from ops.bench.uncached import targets
+
+    table = {
+        "U1": {"10k": _row(50, 90, 0.3), "100k": _row(90, 150, 0.3), "p95_growth": 1.67},
+        "R1": {"10k": _row(300, 400), "100k": _row(450, 900), "p95_growth": 2.25},
+    }
+    met = {t["figure"]: t["met"] for t in targets(table, ["10k", "100k"], "100k", "10k", _target)}
+    assert met["U1 p50 / p95 at 100k"] is True
+    assert met["U1 p95 100k ÷ 10k"] is False
+    assert met["U1 throughput ÷ floor"] is True
+    assert met["U1 SQL queries 10k / 100k"] is True
+    # The reports dashboard is held to its median only.
+    assert met["R1 p50 at 100k"] is True
+
+
+def test_the_run_replaces_only_the_summary_between_the_readme_markers(tmp_path, monkeypatch):
+    from ops.bench import runner
+
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"# Title\n\n{runner.SUMMARY_START}\nold table\n{runner.SUMMARY_END}\n\nAfter.\n"
+    )
+    monkeypatch.setattr(runner, "README", readme)
+    monkeypatch.setattr(runner, "summary_table", lambda result: "new table")
+    runner.update_readme({})
+    assert readme.read_text() == (
+        f"# Title\n\n{runner.SUMMARY_START}\nnew table\n{runner.SUMMARY_END}\n\nAfter.\n"
+    )

@@ -28,8 +28,10 @@ from applications.admin.common import (
 )
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm, RecordPaymentForm
 from applications.models import Application, ApplicationEvent, Feedback
+from backoffice.changelists import LargeTableAdminMixin
 from backoffice.history import EmployerHistoryMixin
 from backoffice.readonly import ReadOnlyAdminMixin
+from backoffice.search import IndexedSearchMixin
 from backoffice.steps import AdminStepsMixin, Step, step_action, step_table
 from listings.models import Listing
 
@@ -159,7 +161,13 @@ class OwnListingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application, site=employer_site)
-class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, OrganizationScopedAdmin):
+class EmployerApplicationAdmin(
+    ReadOnlyAdminMixin,
+    IndexedSearchMixin,
+    LargeTableAdminMixin,
+    AdminStepsMixin,
+    OrganizationScopedAdmin,
+):
     """The organization's applicants: read what they sent, decide, confirm the work, give feedback.
 
     Applications are the students' words: employers read them and decide through actions.

@@ -15,8 +15,9 @@ from applications.admin.common import (
     work_links_html,
 )
 from applications.models import Application, Feedback
-from backoffice.changelists import BoundedDateHierarchyMixin
+from backoffice.changelists import LargeTableAdminMixin
 from backoffice.readonly import ReadOnlyAdminMixin
+from backoffice.search import IndexedSearchMixin
 
 
 class PaymentLateFilter(admin.SimpleListFilter):
@@ -36,7 +37,9 @@ class PaymentLateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.ModelAdmin):
+class ApplicationAdmin(
+    ReadOnlyAdminMixin, IndexedSearchMixin, LargeTableAdminMixin, admin.ModelAdmin
+):
     """Every application, read-only: staff follow engagements; decisions are the employers'."""
 
     # The application's own page is the student's.

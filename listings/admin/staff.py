@@ -13,9 +13,11 @@ from django.utils.timesince import timesince
 
 from accounts.admin import OrganizationAdmin
 from accounts.models import Organization
+from backoffice.changelists import LargeTableAdminMixin
 from backoffice.filters import DefaultFilterMixin, StatusFilter
 from backoffice.history import HistoryInline, ReadOnlyInline
 from backoffice.readonly import ReadOnlyAdminMixin
+from backoffice.search import IndexedSearchMixin
 from backoffice.steps import step_action
 from listings.admin.common import (
     COMPLETE_STEP,
@@ -100,7 +102,14 @@ class ReportStatusFilter(StatusFilter):
 
 
 @admin.register(Listing)
-class ListingAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, ListingStepsMixin, admin.ModelAdmin):
+class ListingAdmin(
+    ReadOnlyAdminMixin,
+    DefaultFilterMixin,
+    IndexedSearchMixin,
+    LargeTableAdminMixin,
+    ListingStepsMixin,
+    admin.ModelAdmin,
+):
     """Moderation: the queue of listings waiting for review, riskiest and oldest first.
 
     Staff read listings as the organization wrote them; changes go through transitions.

@@ -22,6 +22,7 @@ from accounts.models import Organization
 from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
 from listings import risk
 from listings.models.endings import ListingEndings
+from listings.models.indexes import ORDER_AND_SEARCH_INDEXES
 from listings.models.querysets import ListingQuerySet
 from listings.models.taxonomy import Industry, Skill
 from listings.text import render_markdown
@@ -290,8 +291,7 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
             models.Index(fields=["status", "application_deadline"], name="listing_status_deadline"),
             models.Index(fields=["status", "-published_at"], name="listing_status_published"),
             models.Index(fields=["status", "hourly_rate"], name="listing_status_rate"),
-            # max(updated_at) is the version of the pages cached for visitors (listings.views).
-            models.Index(fields=["updated_at"], name="listing_updated"),
+            *ORDER_AND_SEARCH_INDEXES,
             # The reports dashboard (reports.queries) joins applications to their listing's
             # industry and counts listings by publication without reading the wide rows.
             models.Index(

@@ -1,5 +1,12 @@
 """`make bench`: MicroIntern's pages at 10 000 and 100 000 listings, side by side, in one run.
 
+Two kinds of pages: the visitors' pages served from their shared cache (L1, L2, S1, S2, D1,
+"cached"), and every page of ops/bench/pages.py rendered afresh on every request, each for the
+person who opens it (signed-in student, employer, staff, and a visitor asking for a new
+search each time): their single-request latency (LATENCY_REQUESTS one at a time), queries,
+slowest query with its EXPLAIN (ANALYZE, BUFFERS) at the largest size (explain_<code>.txt),
+and for those with a throughput target their load like the cached pages.
+
 For each size: a fresh database seeded by ops.bench.seed, VACUUM ANALYZE, the production
 configuration under gunicorn (gunicorn.conf.py, DEBUG off, whitenoise, every middleware) on a
 loopback port, then wrk at a fixed concurrency for a fixed time against each page and the
@@ -10,10 +17,11 @@ prints the table. Absolute figures depend on the machine; the ratios are what to
 Each page is loaded in ROUNDS short rounds; in each round the floor, the page at every size,
 then the next floor run back to back, and every figure is the median over the rounds: on a
 machine shared with other work, that keeps each ratio to figures taken seconds apart.
-The staff reports dashboard (R1), whose target is a latency, gets sequential requests.
+The runner also rewrites the summary table in the README's Performance section.
 
 Environment knobs (defaults in brackets): BENCH_SIZES [10000,100000], BENCH_DURATION seconds
-per load [2], BENCH_ROUNDS [5], BENCH_CONNECTIONS [8], BENCH_REDIS_DB [10], BENCH_PORT [8731],
+per load [2], BENCH_ROUNDS [5], BENCH_UNCACHED_DURATION [4] and BENCH_UNCACHED_ROUNDS [3] for
+the uncached pages under load, BENCH_CONNECTIONS [8], BENCH_REDIS_DB [10], BENCH_PORT [8731],
 BENCH_FANOUT_COUNT [10000], BENCH_REUSE_DATABASES=1 keeps already seeded databases.
 """
 
@@ -34,6 +42,18 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from ops.bench.uncached import (
+    BY_CODE,
+    LATENCY_REQUESTS,
+    Address,
+    FreshSearches,
+    addresses,
+    latency,
+)
+from ops.bench.uncached import markdown as uncached_markdown
+from ops.bench.uncached import rows as uncached_rows
+from ops.bench.uncached import targets as uncached_targets
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
@@ -47,22 +67,25 @@ REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('BENCH_REDIS_DB', '10')}"
 PORT = int(os.environ.get("BENCH_PORT", "8731"))
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REUSE = os.environ.get("BENCH_REUSE_DATABASES") == "1"
-#: The whole run must end within this many seconds (the issue asks for under 15 minutes).
-TIME_LIMIT = 14 * 60
+#: The whole run must end within this many seconds. It was 14 minutes for the cached pages;
+#: the uncached pages (18 of them, in-process, one at a time and under load at both sizes)
+#: add about 6 minutes, and a machine busy with other work (load 10 on 2 cores) stretches both.
+TIME_LIMIT = 25 * 60
 
-PAGES = ["L1", "L2", "S1", "S2", "D1", "A1", "R1"]
-#: Pages loaded with wrk; R1 is measured by the latency of sequential requests.
-LOADED_PAGES = ["L1", "L2", "S1", "S2", "D1", "A1"]
+#: The visitors' pages, served from their shared cache.
+PAGES = ["L1", "L2", "S1", "S2", "D1"]
+LOADED_PAGES = list(PAGES)
+#: Seconds per load and rounds for the uncached pages with a throughput target.
+UNCACHED_DURATION = int(os.environ.get("BENCH_UNCACHED_DURATION", "4"))
+UNCACHED_ROUNDS = int(os.environ.get("BENCH_UNCACHED_ROUNDS", "3"))
 FLOOR_PATH = "/bench/floor/"
 DESCRIPTIONS = {
     "floor": "trivial page, same server and middleware",
-    "L1": "/listings/ page 1",
-    "L2": "industry + remote, page 20",
-    "S1": "search, rare term",
-    "S2": "search, common term",
-    "D1": "listing detail",
-    "A1": "student dashboard, 50 applications",
-    "R1": "staff reports dashboard",
+    "L1": "visitor, cached: /listings/ page 1",
+    "L2": "visitor, cached: industry + remote, page 20",
+    "S1": "visitor, cached: search, rare term",
+    "S2": "visitor, cached: search, common term",
+    "D1": "visitor, cached: listing detail",
 }
 TARGETS = {
     # page: (throughput ÷ floor at least, p95 growth 100k ÷ 10k at most)
@@ -170,7 +193,8 @@ def prepare_database(size: int, env: dict[str, str]) -> dict:
     name = f"bench_{label(size)}"
     env = {**env, "DATABASE_URL": f"{POSTGRES}/{name}", "CACHE_KEY_PREFIX": name}
     if REUSE and database_exists(name):
-        say(f"{name}: reusing the seeded database")
+        say(f"{name}: reusing the seeded database (migrating it to this branch)")
+        run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env, 600, f"migrate {name}")
         seeded = {"reused": True}
     else:
         say(f"{name}: creating")
@@ -287,9 +311,25 @@ def warm_up(server: Server, urls: dict[str, str], cookies: dict[str, str]) -> No
                 response.read()
 
 
-def load(wrk: str, server: Server, path: str, cookie: str | None) -> dict:
-    """wrk at fixed concurrency for DURATION seconds: throughput, latency, errors."""
-    duration = DURATION
+def load(
+    wrk: str,
+    server: Server,
+    path: str,
+    cookie: str | None,
+    searches: FreshSearches | None = None,
+    duration: int = DURATION,
+) -> dict:
+    """wrk at fixed concurrency for `duration` seconds: throughput, latency, errors.
+    With `searches`, every request asks for a search no request asked for before."""
+    script = Path(__file__).resolve().parent / "report.lua"
+    extra = []
+    if searches is not None:
+        combined = RESULTS / "fresh.lua.tmp"
+        here = Path(__file__).resolve().parent
+        combined.write_text((here / "fresh.lua").read_text() + (here / "report.lua").read_text())
+        # At most 100 requests a second per connection: far more than a fresh search allows.
+        first = searches.take(100 * CONNECTIONS * duration)
+        script, extra = combined, [str(searches.file), str(first)]
     args = [
         wrk,
         "--threads",
@@ -301,12 +341,12 @@ def load(wrk: str, server: Server, path: str, cookie: str | None) -> dict:
         "--timeout",
         "10s",
         "--script",
-        str(Path(__file__).resolve().parent / "report.lua"),
+        str(script),
     ]
     if cookie:
         args += ["--header", f"Cookie: {cookie}"]
     result = last_json(
-        run([*args, server.url(path)], os.environ.copy(), duration + 60, f"wrk {path}")
+        run([*args, server.url(path), *extra], os.environ.copy(), duration + 60, f"wrk {path}")
     )
     seconds = result["duration_us"] / 1e6
     errors = sum(value for key, value in result.items() if key.startswith("errors_"))
@@ -322,14 +362,22 @@ def load(wrk: str, server: Server, path: str, cookie: str | None) -> dict:
 
 def measure(databases: list[dict], wrk: str) -> dict:
     """Every page at every size, side by side (see the module docstring)."""
-    probes = {}
+    probes, probed = {}, {}
     for index, database in enumerate(databases):
         name = database["name"]
+        largest = index == len(databases) - 1
         args = [PYTHON, "-m", "ops.bench.probe"]
-        if index == len(databases) - 1:
+        if largest:
             args += ["--explain", str(RESULTS)]
         say(f"{name}: counting queries and render times per page in-process")
         probes[name] = last_json(run(args, database["env"], 600, f"probe {name}"))
+        # One timed render each: the latency is measured over HTTP; this is for the queries.
+        args = [PYTHON, "-m", "ops.bench.inprocess", "--repeat", "1"]
+        if largest:
+            args += ["--explain", str(RESULTS)]
+        say(f"{name}: the uncached pages in-process (queries, slowest query)")
+        probed[name] = last_json(run(args, database["env"], 900, f"in-process {name}"))
+    searches = FreshSearches(RESULTS)
 
     servers: dict[str, Server] = {}
     try:
@@ -337,11 +385,24 @@ def measure(databases: list[dict], wrk: str) -> dict:
             name = database["name"]
             log = RESULTS / f"gunicorn-{label_of(name)}.log.tmp"
             servers[name] = Server(database["env"], PORT + index, log)
+        names = list(servers)
+        # What to load for each page at each size: (path, cookie, fresh searches or None).
+        targets: dict[str, dict[str, tuple]] = {}
         for name, server in servers.items():
             server.wait_ready(probes[name]["urls"]["floor"])
             warm_up(server, probes[name]["urls"], probes[name]["cookies"])
-        names = list(servers)
-        loaded = [p for p in LOADED_PAGES if all(p in probes[n]["urls"] for n in names)]
+            uncached = addresses(probed[name])
+            warm_up_uncached(server, uncached)
+            targets[name] = {
+                page: (probes[name]["urls"][page], probes[name]["cookies"].get(page), None)
+                for page in LOADED_PAGES
+                if page in probes[name]["urls"]
+            }
+            for code, address in uncached.items():
+                if BY_CODE[code].throughput_target is not None:
+                    fresh = searches if address.fresh else None
+                    targets[name][code] = (address.path, address.cookie, fresh)
+        loaded = [p for p in targets[names[0]] if all(p in targets[n] for n in names)]
         floors: list[dict] = []
         rounds: dict[str, dict[str, list[dict]]] = {n: {p: [] for p in loaded} for n in names}
 
@@ -354,14 +415,18 @@ def measure(databases: list[dict], wrk: str) -> dict:
         floor()
         for page in loaded:
             check_time(f"loading {page}")
-            for round_index in range(ROUNDS):
+            # A page rendered afresh answers in tenths of a second: longer runs, so that a run
+            # counts more than the few requests that fit in two seconds at 8 connections.
+            duration, rounds_of_page = (
+                (UNCACHED_DURATION, UNCACHED_ROUNDS) if page in BY_CODE else (DURATION, ROUNDS)
+            )
+            for round_index in range(rounds_of_page):
                 before = floors[-1]
                 runs = {}
                 # Sizes take turns going first, so that a drifting machine favours neither.
                 for name in names if round_index % 2 == 0 else names[::-1]:
-                    urls, cookies = probes[name]["urls"], probes[name]["cookies"]
                     servers[name].settle()
-                    runs[name] = load(wrk, servers[name], urls[page], cookies.get(page))
+                    runs[name] = load(wrk, servers[name], *targets[name][page], duration=duration)
                 after = floor()
                 for name, figures in runs.items():
                     figures["floor_rps"] = round((before["rps"] + after["rps"]) / 2, 1)
@@ -376,23 +441,34 @@ def measure(databases: list[dict], wrk: str) -> dict:
                 )
                 + f"; floor now {floors[-1]['rps']:.0f} req/s"
             )
-        sequential = {}
-        for name in names:
-            if "R1" in probes[name]["urls"]:
-                check_time(f"R1 at {name}")
-                urls, cookies = probes[name]["urls"], probes[name]["cookies"]
-                sequential[name] = {"R1": timed_requests(servers[name], urls["R1"], cookies["R1"])}
-                say(f"{label_of(name)} R1: {sequential[name]['R1']}")
+        latencies: dict[str, dict[str, dict]] = {n: {} for n in names}
+        for code in BY_CODE:
+            check_time(f"timing {code}")
+            for name in names:
+                address = addresses(probed[name]).get(code)
+                if address is None:
+                    continue
+                servers[name].settle()
+                latencies[name][code] = latency(servers[name].url, address, searches)
+            say(
+                f"{code}: "
+                + ", ".join(
+                    f"{label_of(n)} p50 {latencies[n][code]['p50_ms']} / "
+                    f"p95 {latencies[n][code]['p95_ms']} ms"
+                    for n in names
+                    if code in latencies[n]
+                )
+            )
         rss = {name: server.peak_rss_mb() for name, server in servers.items()}
     finally:
         for server in servers.values():
             server.stop()
+        searches.file.unlink(missing_ok=True)
 
     sizes = {}
     for database in databases:
         name = database["name"]
         pages = {page: aggregate(runs) for page, runs in rounds[name].items()}
-        pages.update(sequential.get(name, {}))
         sizes[label_of(name)] = {
             "database": name,
             "seed": database["seed"],
@@ -401,10 +477,24 @@ def measure(databases: list[dict], wrk: str) -> dict:
             "queries_cached": probes[name]["queries_cached"],
             "render_ms": probes[name]["render_ms"],
             "pages": pages,
+            "uncached": {"probe": probed[name]["pages"], "latency": latencies[name]},
             "rounds": rounds[name],
             "peak_rss_mb": rss[name],
         }
     return {"sizes": sizes, "floors": floors}
+
+
+def warm_up_uncached(server: Server, pages: dict[str, Address]) -> None:
+    """Three requests per uncached page, so that every worker has compiled its templates."""
+    for address in pages.values():
+        if address.fresh:
+            continue
+        request = urllib.request.Request(server.url(address.path))  # noqa: S310
+        if address.cookie:
+            request.add_header("Cookie", address.cookie)
+        for _ in range(3):
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                response.read()
 
 
 def median(values) -> float:
@@ -418,33 +508,6 @@ def aggregate(runs: list[dict]) -> dict:
     figures["errors"] = sum(run["errors"] for run in runs)
     figures["requests"] = sum(run["requests"] for run in runs)
     return figures
-
-
-def timed_requests(server: Server, path: str, cookie: str) -> dict:
-    """Sequential requests for a page measured by its latency (at most 5, within 60 s)."""
-    request = urllib.request.Request(server.url(path), headers={"Cookie": cookie})  # noqa: S310
-    latencies, errors = [], 0
-    deadline = time.monotonic() + 60
-    while len(latencies) + errors < 5 and time.monotonic() < deadline:
-        server.settle()
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                response.read()
-        except (urllib.error.URLError, TimeoutError):
-            errors += 1
-            continue
-        latencies.append((time.perf_counter() - started) * 1000)
-    if not latencies:
-        return {"requests": 0, "errors": errors, "p50_ms": None, "p95_ms": None}
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "p50_ms": round(median(latencies), 1),
-        # With five samples, the slowest stands for the 95th percentile.
-        "p95_ms": round(latencies[-1], 1),
-    }
 
 
 def label_of(database: str) -> str:
@@ -470,7 +533,8 @@ def fanout(database: dict) -> dict:
 # --- Figures ---------------------------------------------------------------------------------
 
 
-def summarise(sizes: dict[str, dict], fan: dict | None) -> tuple[dict, list[dict]]:
+def summarise(sizes: dict[str, dict], fan: dict | None) -> tuple[dict, dict, list[dict]]:
+    """The cached pages' rows, the uncached pages' rows, and every target with its figure."""
     small, large = min(sizes, key=_size_key), max(sizes, key=_size_key)
     summary = {}
     for page in PAGES:
@@ -510,14 +574,8 @@ def summarise(sizes: dict[str, dict], fan: dict | None) -> tuple[dict, list[dict
                 and (page != "L1" or counts[0] <= 6),
             )
         )
-    if "R1" in summary:
-        p95 = sizes[large]["pages"]["R1"]["p95_ms"]
-        shown = f"{p95} ms" if p95 is not None else "no answer within 60 s"
-        targets.append(
-            _target(
-                f"R1 slowest of 5 at {large}", "< 1000 ms", shown, p95 is not None and p95 < 1000
-            )
-        )
+    uncached = uncached_rows(sizes, small, large)
+    targets += uncached_targets(uncached, list(sizes), large, small, _target)
     if fan:
         shown = fan["ratio"] if fan["finished"] else f"{fan['ratio']} (projected, unfinished)"
         targets.append(_target("fan-out ÷ render", "≤ 3", shown, fan["ratio"] <= 3))
@@ -531,7 +589,7 @@ def summarise(sizes: dict[str, dict], fan: dict | None) -> tuple[dict, list[dict
                 clean,
             )
         )
-    return summary, targets
+    return summary, uncached, targets
 
 
 def _size_key(size: str) -> int:
@@ -595,7 +653,7 @@ def markdown(result: dict) -> str:
         "Figures are medians over the rounds. Queries: on a fresh render (in brackets: when "
         "a visitor's copy is served from the cache). Fresh render ms: median in-process time "
         "to render the page without the visitors' cache (wall clock, same shared machine). "
-        "R1 gets five sequential requests: its p95 column is the slowest of them.",
+        "The cached rows load the visitors' pages as served from their shared cache.",
         "",
         f"Peak memory per gunicorn worker (VmHWM): {rss}.",
     ]
@@ -623,6 +681,16 @@ def markdown(result: dict) -> str:
             f"emails alone takes {fan['render_seconds']} s: ratio {fan['ratio']}. "
             f"Duplicates {fan['duplicates']}; {rerun}.",
         ]
+    lines += [
+        "",
+        "Pages rendered afresh on every request, each for the person who opens it (a new "
+        f"search on every request for the visitor's N1): {LATENCY_REQUESTS} requests one at "
+        "a time per page and size for p50 / p95; the pages with a throughput target loaded "
+        "like the cached ones; queries counted in-process; the slowest query of each page "
+        f"at {names[-1]} with its plan in `explain_<page>.txt`.",
+        "",
+        *uncached_markdown(result["uncached"], names),
+    ]
     lines += ["", "| figure | target | measured | met |", "|---|---|---|---|"]
     for target in result["targets"]:
         lines.append(
@@ -630,6 +698,61 @@ def markdown(result: dict) -> str:
             f"{'yes' if target['met'] else '**no**'} |"
         )
     return "\n".join(lines) + "\n"
+
+
+README = ROOT / "README.md"
+SUMMARY_START = "<!-- make bench: summary (written by ops/bench/runner.py) -->"
+SUMMARY_END = "<!-- make bench: end of summary -->"
+
+
+def summary_table(result: dict) -> str:
+    """One line per page: its figures at the largest size and whether its targets are met."""
+    sizes = list(result["sizes"])
+    large = sizes[-1]
+    by_page: dict[str, list[bool]] = {}
+    for target in result["targets"]:
+        by_page.setdefault(target["figure"].split(" ", 1)[0], []).append(target["met"])
+    lines = [
+        f"Latest run: {result['date']}, {result['seconds']:.0f} s "
+        f"({result['machine']['cores']} cores, PostgreSQL {result['machine']['postgres']}). "
+        "Every figure, the targets one by one and the query plans: "
+        "[ops/bench/results/latest.md](ops/bench/results/latest.md).",
+        "",
+        f"| page | who | what | p50 / p95 ms at {large} | p95 {large} ÷ {sizes[0]} "
+        "| throughput ÷ floor | queries | targets met |",
+        "|---|---|---|---:|---:|---:|---:|---|",
+    ]
+    for code, row in result["uncached"].items():
+        load = row[large]["load"]
+        met = by_page.get(code, [])
+        lines.append(
+            f"| {code} | {row['role']} | {row['what']} | {_cell(row[large]['p50_ms'])} / "
+            f"{_cell(row[large]['p95_ms'])} | {_cell(row['p95_growth'], 2)} | "
+            f"{_cell(load['ratio'], 2) if load else '–'} | {row[large]['queries']} | "
+            f"{'yes' if all(met) else f'**no** ({met.count(False)} of {len(met)})'} |"
+        )
+    for page, row in result["summary"].items():
+        figures = result["sizes"][large]["pages"][page]
+        met = by_page.get(page, [])
+        lines.append(
+            f"| {page} | visitor | {DESCRIPTIONS[page].removeprefix('visitor, ')} | "
+            f"{_cell(figures['p50_ms'])} / {_cell(figures['p95_ms'])} | "
+            f"{_cell(row['p95_growth'], 2)} | {_cell(row[f'ratio_{large}'], 2)} | "
+            f"{row[f'queries_{large}']} | "
+            f"{'yes' if all(met) else f'**no** ({met.count(False)} of {len(met)})'} |"
+        )
+    return "\n".join(lines)
+
+
+def update_readme(result: dict) -> None:
+    """Replace the summary in the README's Performance section with this run's."""
+    text = README.read_text()
+    if SUMMARY_START not in text or SUMMARY_END not in text:
+        say("README.md has no summary markers: left as it is")
+        return
+    before, rest = text.split(SUMMARY_START, 1)
+    _old, after = rest.split(SUMMARY_END, 1)
+    README.write_text(f"{before}{SUMMARY_START}\n{summary_table(result)}\n{SUMMARY_END}{after}")
 
 
 def _cell(value, digits: int | None = None) -> str:
@@ -690,7 +813,7 @@ def main() -> None:
 
     check_time("the fan-out")
     fan = fanout(databases[0])
-    summary, targets = summarise(sizes, fan)
+    summary, uncached, targets = summarise(sizes, fan)
     result = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
@@ -698,6 +821,7 @@ def main() -> None:
         "sizes": sizes,
         "floors": measured["floors"],
         "summary": summary,
+        "uncached": uncached,
         "fanout": fan,
         "targets": targets,
         "seconds": round(time.monotonic() - STARTED, 1),
@@ -705,6 +829,7 @@ def main() -> None:
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     table = markdown(result)
     (RESULTS / "latest.md").write_text(table)
+    update_readme(result)
     print("\n" + table)  # noqa: T201 - the table is the command's output
     say(f"done; results in {RESULTS.relative_to(ROOT)}/latest.md and latest.json")
 

@@ -6,6 +6,8 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,3 +126,17 @@ def test_an_entry_keeps_its_id_when_the_listing_is_renamed(client):
     (after,) = feedparser.parse(client.get(FEED_URL).content).entries
     assert after.title == "After"
     assert after.id == before.id
+
+
+def test_the_feed_reads_neither_the_descriptions_nor_more_queries_for_more_entries(client):
+    skills = [SkillFactory(name="Python"), SkillFactory(name="SQL")]
+    ListingFactory.create_batch(3, published=True, skills=skills)
+    with CaptureQueriesContext(connection) as few:
+        client.get(FEED_URL)
+    ListingFactory.create_batch(12, published=True, skills=skills)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(FEED_URL)
+    assert len(entries(response)) == 15
+    assert len(many) == len(few)
+    listing_query = next(q["sql"] for q in many.captured_queries if "listings_listing" in q["sql"])
+    assert '"description' not in listing_query

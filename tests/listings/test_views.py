@@ -419,6 +419,25 @@ def test_saved_page_lists_only_the_students_own_saves(login, student, other_stud
     assert content.count("Remove from saved") == 2
 
 
+def test_saved_page_checks_each_save_with_exists_in_as_many_queries_for_more(login, student):
+    client = login(student)
+
+    def save(count: int) -> None:
+        for listing in ListingFactory.create_batch(count, published=True):
+            SavedListing.objects.create(user=student, listing=listing)
+
+    save(3)
+    with CaptureQueriesContext(connection) as few:
+        client.get(SAVED_URL)
+    save(30)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(SAVED_URL).status_code == 200
+    assert len(many) == len(few)
+    saved_queries = [q["sql"] for q in many.captured_queries if "listings_savedlisting" in q["sql"]]
+    assert saved_queries and all("EXISTS" in sql for sql in saved_queries)
+    assert not [sql for sql in saved_queries if '"listing_id" IN (SELECT' in sql]
+
+
 def test_saved_page_needs_a_student(client, login, employer):
     response = client.get(SAVED_URL)
     assert response.status_code == 302
