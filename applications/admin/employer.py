@@ -26,6 +26,7 @@ from applications.admin.common import (
     web_link,
     work_links_html,
 )
+from applications.admin.todo import feedback_due
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
 from applications.models import Application, ApplicationEvent, Feedback
 from backoffice.history import EmployerHistoryMixin
@@ -146,6 +147,19 @@ class OwnListingFilter(admin.SimpleListFilter):
         return queryset.filter(listing_id=int(value))
 
 
+class FeedbackToGiveFilter(admin.SimpleListFilter):
+    """Completed engagements still waiting for the organization's feedback."""
+
+    title = "your feedback"
+    parameter_name = "feedback"
+
+    def lookups(self, request, model_admin):
+        return [("due", "Still to give")]
+
+    def queryset(self, request, queryset):
+        return feedback_due(queryset) if self.value() == "due" else queryset
+
+
 @admin.register(Application, site=employer_site)
 class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, OrganizationScopedAdmin):
     """The organization's applicants: read what they sent, decide, confirm the work, give feedback.
@@ -160,7 +174,7 @@ class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, Organization
     list_display = ["student_name", "listing_title", "status", "skills_match", "applied_on"]
     empty_value_display = EMPTY
     list_display_links = ["student_name"]
-    list_filter = [OwnListingFilter, "status"]
+    list_filter = [OwnListingFilter, "status", FeedbackToGiveFilter]
     search_fields = ["student__first_name", "student__last_name"]
     search_help_text = "Search by the student's name."
     list_select_related = ["student", "listing__organization"]

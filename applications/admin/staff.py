@@ -13,9 +13,23 @@ from applications.admin.common import (
     resume_link,
     work_links_html,
 )
+from applications.admin.todo import left_undecided
 from applications.models import Application, Feedback
 from backoffice.changelists import BoundedDateHierarchyMixin
 from backoffice.readonly import ReadOnlyAdminMixin
+
+
+class DecisionOverdueFilter(admin.SimpleListFilter):
+    """Applications left without a decision long after their listing's deadline."""
+
+    title = "decision"
+    parameter_name = "decision"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue")]
+
+    def queryset(self, request, queryset):
+        return left_undecided(queryset) if self.value() == "overdue" else queryset
 
 
 @admin.register(Application)
@@ -33,7 +47,7 @@ class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.Mode
         "decided_at",
         "completed_at",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", DecisionOverdueFilter]
     list_select_related = ["student", "listing__organization"]
     search_fields = [
         "student__email",
