@@ -52,6 +52,12 @@ def one_at_a_time_with_words(text_kwarg: str, text_label: str) -> dict:
     }
 
 
+#: What a student is told when not selected, unless the employer writes their own words.
+NOT_SELECTED_MESSAGE = (
+    "Thank you for your application and for the time you put into it. We chose another "
+    "applicant for this project; we hope to see you apply to our next one."
+)
+
 EMPLOYER_STEPS = step_table(
     Step(
         name="shortlist",
@@ -78,10 +84,11 @@ EMPLOYER_STEPS = step_table(
         title="Not selected",
         button="Mark not selected",
         done="Marked not selected: {names}. Each student is told.",
-        intro="Each student is told that they were not selected, with your message if you write one.",
+        intro="Each student is told that they were not selected, with the message below.",
         text_kwarg="message",
         text_label="Message to the students",
-        text_help="Optional. Sent to each student with the news.",
+        text_help="Sent to each student with the news. Change it or clear it as you wish.",
+        text_initial=NOT_SELECTED_MESSAGE,
     ),
     Step(
         name="complete",
@@ -285,6 +292,12 @@ class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, Organization
             "show_feedback": application.status == Status.COMPLETED,
         }
         context["step_buttons"] = self.step_links(request, application)
+        not_select = self.steps["not_select"]
+        if context["step_buttons"] and application.status in not_select.allowed_from:
+            context["quick_not_select"] = {
+                "url": self.admin_url("step", application.pk, not_select.name),
+                "message": NOT_SELECTED_MESSAGE,
+            }
         if context["show_feedback"]:
             context.update(self.feedback_context(request, application))
         return context

@@ -121,6 +121,13 @@ def check_admin_page(page: Page) -> None:
         page.set_viewport_size(size)
 
 
+def snapshot(page: Page, step: str) -> None:
+    """Photograph the page at a step of a journey; kept with the artefacts if the test fails."""
+    steps = getattr(page.context, "e2e_steps", None)
+    if steps is not None:
+        steps.append((re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-"), page.screenshot()))
+
+
 def sign_in(page: Page, email: str, password: str) -> None:
     """From wherever the page is, use the header's "Sign in" link and sign in."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()

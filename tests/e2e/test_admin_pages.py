@@ -75,7 +75,6 @@ MUST_REACH = {
         "/employer/listings/listing/<n>/change/",
         "/employer/applications/application/",
         "/employer/applications/application/<n>/change/",
-        "/employer/applications/application/<n>/do/not_select/",
     },
     "/staff/": {
         "/staff/",
