@@ -143,29 +143,25 @@ class Export(models.Model):
         include_emails = bool(include_emails) and kind in exports.EMAIL_SOURCE
         rows = exports.count_rows(kind, period)
         now = timezone.now()
+        fields = {
+            "kind": kind,
+            "requested_by": by,
+            "filters": period.as_filters(),
+            "include_emails": include_emails,
+            "rows_total": rows,
+            "created_at": now,
+        }
         if rows <= exports.inline_limit():
             return cls.objects.create(
-                kind=kind,
-                requested_by=by,
-                filters=period.as_filters(),
-                include_emails=include_emails,
+                **fields,
                 delivery=cls.Delivery.DIRECT,
                 status=cls.Status.DONE,
-                rows_total=rows,
                 rows_done=rows,
-                created_at=now,
                 started_at=now,
                 finished_at=now,
             )
         export = cls.objects.create(
-            kind=kind,
-            requested_by=by,
-            filters=period.as_filters(),
-            include_emails=include_emails,
-            delivery=cls.Delivery.BACKGROUND,
-            status=cls.Status.PENDING,
-            rows_total=rows,
-            created_at=now,
+            **fields, delivery=cls.Delivery.BACKGROUND, status=cls.Status.PENDING
         )
         transaction.on_commit(export.enqueue)
         return export
