@@ -28,7 +28,7 @@
     var status = document.createElement("p");
     status.className = "help";
     status.id = id + "-status";
-    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite"); // announced, without being the page's status message
 
     picker.insertBefore(status, picker.firstChild);
     picker.insertBefore(label, status);
