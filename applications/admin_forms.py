@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
 from listings.admin_forms import MultilineTextField
@@ -48,3 +50,31 @@ class EmployerFeedbackForm(forms.Form):
             "it on their public portfolio."
         ),
     )
+
+
+class RecordPaymentForm(forms.Form):
+    """When the organization paid the student, how much, and the reference on the transfer."""
+
+    required_css_class = "required"
+
+    paid_on = forms.DateField(
+        label="Paid on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The day the money was sent.",
+    )
+    amount = forms.DecimalField(
+        label="Amount paid",
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        help_text="In the listing's currency; usually its fee.",
+    )
+    reference = forms.CharField(
+        label="Reference",
+        required=False,
+        max_length=100,
+        help_text="Optional: the reference of the transfer or invoice, so the student can find it.",
+    )
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, **kwargs)

@@ -1,8 +1,13 @@
-"""Demo applications for `seed_demo`: several states, one completed engagement with feedback."""
+"""Demo applications for `seed_demo`: several states, one completed engagement with feedback
+whose payment the organization recorded and the student has still to confirm."""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from applications.models import Application, Feedback
 from listings.demo import GENERATED_SLUG
@@ -26,7 +31,7 @@ PITCH = (
 # (student index, organization index, project position in that organization's demo listings,
 #  the steps to walk through)
 PLAN = [
-    (0, 0, 1, ["offer", "accept", "submit_work", "complete", "feedback"]),
+    (0, 0, 1, ["offer", "accept", "submit_work", "complete", "feedback", "record_payment"]),
     (0, 1, 0, ["shortlist", "offer"]),
     (0, 1, 2, ["view"]),
     (0, 0, 3, []),
@@ -40,6 +45,16 @@ def _resume(profile) -> None:
     if not profile.resume:
         profile.resume.save("resume.pdf", ContentFile(DEMO_PDF), save=False)
         profile.save(update_fields=["resume"])
+
+
+def _record_payment(application: Application, employer) -> None:
+    """The organization says it paid the fee yesterday; the student has not confirmed it yet."""
+    application.record_payment(
+        by=employer,
+        paid_on=timezone.localdate() - datetime.timedelta(days=1),
+        amount=Decimal(application.listing.fee),
+        reference="NW-2026-014",
+    )
 
 
 def seed_demo(demo) -> str:
@@ -74,15 +89,21 @@ def seed_demo(demo) -> str:
     for student_index, org_index, position, steps in PLAN:
         student, organization = students[student_index], verified[org_index]
         listing = candidates[organization.pk][position]
-        if Application.objects.filter(listing=listing, student=student).exists():
+        employer = owners[organization.pk]
+        existing = Application.objects.filter(listing=listing, student=student).first()
+        if existing is not None:
+            # Demo databases seeded before payments were recorded get theirs too.
+            if "record_payment" in steps and existing.payment_due:
+                _record_payment(existing, employer)
             continue
         application = Application.submit(
             listing=listing, student=student, pitch=PITCH, availability_confirmed=True
         )
         created += 1
-        employer = owners[organization.pk]
         for step in steps:
-            if step == "view":
+            if step == "record_payment":
+                _record_payment(application, employer)
+            elif step == "view":
                 application.mark_viewed(by=employer)
             elif step in {"shortlist", "offer", "complete"}:
                 getattr(application, step)(by=employer)

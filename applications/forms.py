@@ -163,3 +163,15 @@ class TestimonialForm(forms.Form):
         coerce=lambda value: value == "1",
         widget=forms.HiddenInput,
     )
+
+
+class PaymentMissingForm(forms.Form):
+    """The student says the payment has not arrived, with a word for the organization."""
+
+    note = forms.CharField(
+        label="Anything the organization should know (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example which account you expected it on. Sent to the organization.",
+    )

@@ -28,3 +28,10 @@ def staff_applications_link(listing: Listing) -> str:
         "admin:applications_application_changelist",
         filters={Application._meta.get_field("listing"): listing.pk},
     )
+
+
+def staff_late_payments_link() -> str:
+    """The staff site's list of completed engagements still unpaid after the escalation delay."""
+    from applications.admin.staff import PaymentLateFilter
+
+    return admin_link("admin:applications_application_changelist", filters={PaymentLateFilter: "1"})

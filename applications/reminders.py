@@ -13,8 +13,9 @@ from applications.links import (
     applicants_link,
     employer_application_link,
     staff_applications_link,
+    staff_late_payments_link,
 )
-from applications.models import Application, Feedback
+from applications.models import Application, Feedback, PaymentStatus
 from listings.models import Listing
 from listings.reminders import career_center_staff, pick_offset
 from notifications.reminders import Reminder, register, remind, remind_each
@@ -174,3 +175,75 @@ def feedback_reminders() -> Iterator[Reminder]:
                 {**context, "side": side},
                 link,
             )
+
+
+# --- Getting paid ----------------------------------------------------------------------------
+
+
+@register("applications.payment")
+def payment_reminders() -> Iterator[Reminder]:
+    """The organization, 7 and 14 days after completion, while no payment is recorded."""
+    now = timezone.now()
+    offsets = settings.REMINDER_PAYMENT_DAYS
+    # Past the escalation delay the career center follows it up instead.
+    unpaid = Application.objects.filter(
+        status=S.COMPLETED,
+        payment_status__in=Application.PAYMENT["record_payment"].source,
+        completed_at__lte=now - timedelta(days=min(offsets)),
+        completed_at__gt=now - timedelta(days=settings.PAYMENT_ESCALATION_DAYS),
+    ).select_related("listing__organization", "student")
+    for application in unpaid:
+        days_after = (now - application.completed_at).days
+        offset = max(offset for offset in offsets if days_after >= offset)
+        yield from remind_each(
+            application.listing.organization.active_members(),
+            "applications.payment_due",
+            f"applications.payment_due:{offset}d:{application.pk}",
+            "applications/email/payment_due",
+            {"application": application, "listing": application.listing, "days_after": days_after},
+            _review_link(application),
+        )
+
+
+@register("applications.payment_confirm")
+def payment_confirm_reminders() -> Iterator[Reminder]:
+    """The student, a few days after a payment was recorded, while they have not answered."""
+    recorded = Application.objects.filter(
+        payment_status=PaymentStatus.RECORDED,
+        payment_recorded_at__lte=timezone.now()
+        - timedelta(days=settings.REMINDER_PAYMENT_CONFIRM_DAYS),
+    ).select_related("listing__organization", "student")
+    for application in recorded:
+        yield remind(
+            application.student,
+            "applications.payment_confirm",
+            # One per recording: a payment recorded again is asked about again.
+            f"applications.payment_confirm:{application.pk}:"
+            f"{application.payment_recorded_at:%Y%m%d%H%M%S}",
+            "applications/email/payment_confirm",
+            {"application": application, "listing": application.listing},
+            application.get_absolute_url(),
+        )
+
+
+@register("applications.payment_staff")
+def payment_escalation() -> Iterator[Reminder]:
+    """Career-center staff, once, when a payment is unconfirmed 21 days after completion."""
+    days = settings.PAYMENT_ESCALATION_DAYS
+    # Older ones were told about when they crossed the line (or predate the rule).
+    late = (
+        Application.objects.unpaid_after(days)
+        .filter(completed_at__gt=timezone.now() - timedelta(days=days + 14))
+        .select_related("listing__organization", "student")
+    )
+    staff = None
+    for application in late:
+        staff = list(career_center_staff()) if staff is None else staff
+        yield from remind_each(
+            staff,
+            "applications.payment_staff",
+            f"applications.payment_staff:{application.pk}",
+            "applications/email/payment_staff",
+            {"application": application, "listing": application.listing, "days": days},
+            staff_late_payments_link(),
+        )

@@ -40,6 +40,16 @@ urlpatterns = [
         name="feedback",
     ),
     path(
+        "applications/<int:pk>/payment/confirm/",
+        views.ApplicationConfirmPaymentView.as_view(),
+        name="confirm_payment",
+    ),
+    path(
+        "applications/<int:pk>/payment/missing/",
+        views.ApplicationPaymentMissingView.as_view(),
+        name="payment_missing",
+    ),
+    path(
         "applications/<int:pk>/testimonial/",
         views.ApplicationTestimonialView.as_view(),
         name="testimonial",

@@ -21,7 +21,13 @@ from django_ratelimit.core import is_ratelimited
 
 from accounts.models import StudentProfile
 from applications.calendar import deadlines_calendar, student_deadlines
-from applications.forms import ApplyForm, FeedbackForm, SubmitWorkForm, TestimonialForm
+from applications.forms import (
+    ApplyForm,
+    FeedbackForm,
+    PaymentMissingForm,
+    SubmitWorkForm,
+    TestimonialForm,
+)
 from applications.models import AlreadyApplied, Application, CalendarFeed, Feedback, NextStep
 from listings.models import Listing
 
@@ -226,6 +232,10 @@ def detail_context(application: Application, **forms) -> dict:
             else {}
         )
         context["feedback_form"] = forms.get("feedback_form") or FeedbackForm(initial=initial)
+    payment_answers = application.allowed_transitions(Application.PAYMENT)
+    context["can_confirm_payment"] = "confirm_payment" in payment_answers
+    if "report_payment_missing" in payment_answers:
+        context["payment_missing_form"] = forms.get("payment_missing_form") or PaymentMissingForm()
     if employer_feedback is not None:
         context["testimonial_form"] = TestimonialForm(
             initial={"public": "0" if employer_feedback.public else "1"}
@@ -363,6 +373,32 @@ class ApplicationTestimonialView(ApplicationActionView):
         return (
             "The testimonial will be shown on your portfolio once you make it public "
             "on your profile."
+        )
+
+
+class ApplicationConfirmPaymentView(ApplicationActionView):
+    """The student confirms the organization's payment reached them."""
+
+    def perform(self, application: Application, form) -> str:
+        application.confirm_payment(by=self.request.user)
+        return (
+            f"Thank you: the payment is confirmed. {application.listing.organization.name} "
+            "has been told."
+        )
+
+
+class ApplicationPaymentMissingView(ApplicationActionView):
+    """The student says the recorded payment has not arrived."""
+
+    form_class = PaymentMissingForm
+    form_context_name = "payment_missing_form"
+
+    def perform(self, application: Application, form: PaymentMissingForm) -> str:
+        application.report_payment_missing(by=self.request.user, note=form.cleaned_data["note"])
+        return (
+            f"{application.listing.organization.name} has been told the payment has not "
+            "arrived. Confirm it here once it does; the career center follows up payments "
+            "still unconfirmed three weeks after the work."
         )
 
 

@@ -10,7 +10,7 @@ and in the employer site.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,11 @@ class Step:
     #: The statuses the step is offered from. Left out, `step_table` reads them from the
     #: model's declaration of the transition the method performs, so they are written once.
     allowed_from: frozenset[str] | None = None
+    #: The object's field those statuses are of (set by `step_table` from the lifecycle).
+    state_field: str = "status"
+    #: A boolean attribute of the object that must be true too for the step to be offered
+    #: ("" for none): a condition outside the state field.
+    offered_if: str = ""
     #: The confirmation button ("" reads like the title).
     button: str = ""
     intro: str = ""
@@ -66,26 +71,45 @@ class Step:
         object.__setattr__(self, "method", self.method or self.name)
         object.__setattr__(self, "button", self.button or self.title)
 
+    #: A form of the step's own (taking `step=`) whose cleaned data are the method's
+    #: keyword arguments, for a step that asks for more than words (a date, an amount).
+    form: type[forms.Form] | None = None
+
     @property
     def asks_for_words(self) -> bool:
         """Whether the step needs a confirmation form (else a POST applies it at once)."""
-        return bool(self.text_kwarg or self.reason)
+        return bool(self.text_kwarg or self.reason or self.form)
+
+    def is_offered_for(self, obj: models.Model) -> bool:
+        """Whether the object's state (and condition) lets the step be offered now."""
+        if getattr(obj, self.state_field) not in self.allowed_from:
+            return False
+        return not self.offered_if or bool(getattr(obj, self.offered_if))
 
 
-def step_table(*steps: Step, lifecycle: Lifecycle | None = None) -> dict[str, Step]:
+def step_table(
+    *steps: Step, lifecycle: Lifecycle | Sequence[Lifecycle] | None = None
+) -> dict[str, Step]:
     """Steps by name, in the order they are offered.
 
-    A step without its own `allowed_from` is offered from the states the `lifecycle`
-    declares for the transition of the same name as its method (`Listing.TRANSITIONS`).
+    A step without its own `allowed_from` is offered from the states the `lifecycle` (or
+    the one of several that declares it) gives the transition of the same name as its
+    method (`Listing.TRANSITIONS`), on that lifecycle's state field.
     """
+    lifecycles = (
+        [] if lifecycle is None else [lifecycle] if isinstance(lifecycle, Mapping) else lifecycle
+    )
     table = {}
     for step in steps:
         if step.allowed_from is None:
-            if lifecycle is None or step.method not in lifecycle:
+            declared = next((lc for lc in lifecycles if step.method in lc), None)
+            if declared is None:
                 raise ImproperlyConfigured(
                     f"Step {step.name!r} names no states and no declared transition {step.method!r}."
                 )
-            step = replace(step, allowed_from=lifecycle[step.method].source)
+            step = replace(
+                step, allowed_from=declared[step.method].source, state_field=declared.field
+            )
         table[step.name] = step
     return table
 
@@ -170,7 +194,7 @@ class AdminStepsMixin:
                 "direct": not step.asks_for_words,
             }
             for step in self.steps.values()
-            if obj.status in step.allowed_from
+            if step.is_offered_for(obj)
         ]
 
     # Views and actions ------------------------------------------------------------------
@@ -189,12 +213,13 @@ class AdminStepsMixin:
         if (
             self.step_checks_status_on_open
             and request.method != "POST"
-            and obj.status not in step.allowed_from
+            and not step.is_offered_for(obj)
         ):
             self.message_user(
                 request,
                 f"{self.step_object_label(obj)}: the {self.opts.verbose_name} is "
-                f"{obj.get_status_display().lower()}, so “{step.title}” is not open now.",
+                f"{getattr(obj, f'get_{step.state_field}_display')().lower()}, "
+                f"so “{step.title}” is not open now.",
                 messages.WARNING,
             )
             return HttpResponseRedirect(change_url)
@@ -224,7 +249,7 @@ class AdminStepsMixin:
         action: str | None,
     ) -> HttpResponse | None:
         """Apply the step (None) or show its confirmation page (the response)."""
-        form_class = self.step_form if step.asks_for_words else None
+        form_class = (step.form or self.step_form) if step.asks_for_words else None
         if request.method == "POST" and (form_class is None or "apply" in request.POST):
             form = form_class(request.POST, step=step) if form_class is not None else None
             if form is None or form.is_valid():
@@ -259,6 +284,8 @@ class AdminStepsMixin:
         """The words from the confirmation form, as the model method's keyword arguments."""
         if form is None:
             return {}
+        if step.form is not None:
+            return dict(form.cleaned_data)
         kwargs = {}
         if step.text_kwarg:
             kwargs[step.text_kwarg] = form.cleaned_data[self.step_text_field]

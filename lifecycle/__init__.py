@@ -6,6 +6,8 @@ transition leaves, where it leads, what it stamps, who is told) and mixes in
 locked, the stored state checked, status and stamps saved, an event row written and the
 emails queued in the outbox, delivered once the transaction commits. Admin steps,
 templates ("what can happen next") and the state-machine tests read the same declaration.
+A model may declare a second lifecycle on a state field of its own (an application's
+payment beside its status), moved, recorded and told the same way.
 
 The package knows no domain app, so every app can use it: `accounts`, `listings` and
 `applications` each declare their own lifecycles on top of it.

@@ -94,6 +94,10 @@ class LifecycleModel:
     """Mixed into a model with `TRANSITIONS = Lifecycle(...)` and an `events` relation.
 
     The event model (a `LifecycleEvent`) points at this one with `related_name="events"`.
+    A model may declare further lifecycles as other `Lifecycle` attributes, each on a state
+    field of its own (an application's payment beside its status); their transitions are
+    applied, recorded and told the same way, in the same event table, so the states of
+    all of a model's lifecycles have distinct values.
     """
 
     TRANSITIONS: ClassVar[Lifecycle]
@@ -101,13 +105,41 @@ class LifecycleModel:
     # --- What can happen ---------------------------------------------------------------
 
     @classmethod
-    def transitions_from(cls, state: str) -> list[str]:
-        """The names of the transitions declared from `state`."""
-        return [t.name for t in cls.TRANSITIONS.from_state(state)]
+    def lifecycles(cls) -> list[Lifecycle]:
+        """Every lifecycle the model declares: `TRANSITIONS` first, then the others."""
+        found = [cls.TRANSITIONS]
+        for klass in cls.__mro__:
+            for value in vars(klass).values():
+                if isinstance(value, Lifecycle) and all(value is not f for f in found):
+                    found.append(value)
+        return found
 
-    def allowed_transitions(self) -> list[str]:
-        """What can happen next to this object, as far as its state goes."""
-        return self.transitions_from(getattr(self, self.TRANSITIONS.field))
+    @classmethod
+    def lifecycle_of(cls, name: str) -> Lifecycle:
+        """The lifecycle that declares the transition `name` (KeyError if none does)."""
+        for lifecycle in cls.lifecycles():
+            if name in lifecycle:
+                return lifecycle
+        raise KeyError(f"{cls.__name__} declares no transition {name!r}.")
+
+    @classmethod
+    def state_label(cls, state: str) -> str:
+        """A state of any of the model's lifecycles as people read it."""
+        for lifecycle in cls.lifecycles():
+            if state in lifecycle.states.values:
+                return lifecycle.label(state)
+        return state
+
+    @classmethod
+    def transitions_from(cls, state: str) -> list[str]:
+        """The names of the transitions declared from `state` (in any of the lifecycles)."""
+        return [t.name for lifecycle in cls.lifecycles() for t in lifecycle.from_state(state)]
+
+    def allowed_transitions(self, lifecycle: Lifecycle | None = None) -> list[str]:
+        """What can happen next to this object in its main lifecycle (or in `lifecycle`),
+        as far as its state goes."""
+        lifecycle = lifecycle or self.TRANSITIONS
+        return [t.name for t in lifecycle.from_state(getattr(self, lifecycle.field))]
 
     @property
     def status_is(self) -> _Predicates:
@@ -118,7 +150,7 @@ class LifecycleModel:
 
     def transition_refused(self, current: str, transition: Transition, target: str) -> str:
         """Why `transition` cannot start from `current`, addressed to the person who tried."""
-        label = self.TRANSITIONS.label(current).lower()
+        label = self.state_label(current).lower()
         return f"{self} is {label}; it cannot be {transition.verb or transition.name} now."
 
     def transition_event_fields(self) -> dict[str, Any]:
@@ -170,11 +202,12 @@ class LifecycleModel:
         `note` and `event_fields`, and queues the declared emails, which leave once the
         transaction commits. Raises ValidationError, changing nothing, when refused.
         """
-        transition = self.TRANSITIONS[name]
+        lifecycle = self.lifecycle_of(name)
+        transition = lifecycle[name]
         target = to if to is not None else transition.target
         if target not in transition.targets:
             raise ValueError(f"{name} leads to {transition.targets}, not {target!r}.")
-        state_field = self.TRANSITIONS.field
+        state_field = lifecycle.field
         with transaction.atomic():
             current = (
                 type(self)

@@ -411,7 +411,7 @@ class OrganizationDetailView(DetailView):
     def get_queryset(self):
         # Only verified organizations have a public page: pending ones have nothing published
         # yet and their profile has not been checked; suspended ones are hidden.
-        return Organization.objects.verified()
+        return Organization.objects.verified().select_related("track_record")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

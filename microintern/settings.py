@@ -262,6 +262,16 @@ REMINDER_OFFER_HOURS = env.int("REMINDER_OFFER_HOURS", default=24)
 REMINDER_DUE_DAYS = env.list("REMINDER_DUE_DAYS", cast=int, default=[3, 1])
 # Both sides of a completed engagement without feedback: days after completion.
 REMINDER_FEEDBACK_DAYS = env.list("REMINDER_FEEDBACK_DAYS", cast=int, default=[2, 7])
+# Employers who have not recorded the payment of completed work: days after completion.
+REMINDER_PAYMENT_DAYS = env.list("REMINDER_PAYMENT_DAYS", cast=int, default=[7, 14])
+# Students who have not confirmed a recorded payment: days after it was recorded.
+REMINDER_PAYMENT_CONFIRM_DAYS = env.int("REMINDER_PAYMENT_CONFIRM_DAYS", default=3)
+# The career center hears of a payment still unconfirmed this many days after completion.
+PAYMENT_ESCALATION_DAYS = env.int("PAYMENT_ESCALATION_DAYS", default=21)
+# An organization's track record is shown to students from this many decisions on, and its
+# payment figure from this many completed projects (see accounts.models.TrackRecord).
+TRACK_RECORD_MIN_DECISIONS = env.int("TRACK_RECORD_MIN_DECISIONS", default=5)
+TRACK_RECORD_MIN_COMPLETED = env.int("TRACK_RECORD_MIN_COMPLETED", default=3)
 # Staff digest of listings waiting longer than this many hours.
 REMINDER_MODERATION_HOURS = env.int("REMINDER_MODERATION_HOURS", default=24)
 
@@ -323,6 +333,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "notifications.tasks.send_reminders",
         "schedule": crontab(minute="*/15"),
+    },
+    "refresh-track-records": {
+        "task": "reports.tasks.refresh_track_records",
+        "schedule": crontab(minute=40, hour="*/6"),
     },
 }
 

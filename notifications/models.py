@@ -28,9 +28,9 @@ CATEGORY_DESCRIPTIONS = {
     Category.ACCOUNT: "Signing in, password resets, email confirmation, and messages about "
     "your organization and its listings.",
     Category.APPLICATION_UPDATES: "When an application you sent or received changes: "
-    "viewed, shortlisted, offers, work submitted, completion.",
+    "viewed, shortlisted, offers, work submitted, completion, payment recorded or confirmed.",
     Category.REMINDERS: "Deadlines for projects you saved, offers about to expire, "
-    "due dates, feedback to give and decisions waiting for you.",
+    "due dates, feedback to give, payments to record or confirm and decisions waiting for you.",
     Category.ALERTS: "New projects matching the searches you saved.",
 }
 

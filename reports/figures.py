@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from reports.queries import Dashboard
+from reports.queries import Dashboard, share
 
 NO_DATA = "—"
 
@@ -353,4 +353,99 @@ def pay_table(dashboard: Dashboard) -> Table:
             for row in dashboard.pay
         ],
         empty="No engagements completed in this period.",
+    )
+
+
+# --- Payments and track records ---------------------------------------------------------------
+
+
+def payment_section(dashboard: Dashboard) -> Section:
+    """Whether the period's completed engagements were paid, as the students confirmed."""
+    figures = dashboard.payments
+    completed = figures["completed"]
+    return Section(
+        "payments",
+        "Payments",
+        [
+            Figure(
+                "paid_in_time",
+                "Paid within 14 days",
+                f"{count(figures['paid_in_time'])} ({percent(share(figures['paid_in_time'], completed))})",
+                "Engagements completed in the period whose payment the student confirmed, "
+                "paid at most 14 days after completion (the date the organization recorded).",
+            ),
+            Figure(
+                "unpaid_after_30",
+                "Unpaid after 30 days",
+                count(figures["unpaid_after_30"]),
+                "Engagements completed in the period, 30 days ago or more, whose payment no "
+                "student has confirmed yet.",
+            ),
+            Figure(
+                "awaiting_confirmation",
+                "Waiting for the student",
+                count(figures["awaiting_confirmation"]),
+                "Payments an organization recorded that the student has not confirmed yet.",
+            ),
+            Figure(
+                "paid",
+                "Payments confirmed",
+                f"{count(figures['paid'])} of {count(completed)}",
+                "Engagements completed in the period whose payment the student confirmed.",
+            ),
+        ],
+    )
+
+
+def payment_table(dashboard: Dashboard) -> Table:
+    return Table(
+        "payments-by-organization",
+        "Engagements completed in the period by organization, the most unpaid first",
+        ["Organization", "Completed", "Paid within 14 days", "Unpaid after 30 days"],
+        [
+            [
+                row["name"],
+                count(row["completed"]),
+                count(row["paid_in_time"]),
+                count(row["unpaid_after_30"]),
+            ]
+            for row in dashboard.payment_organizations
+        ],
+        empty="No engagements completed in this period.",
+    )
+
+
+def track_record_table(dashboard: Dashboard) -> Table:
+    def days(record) -> str:
+        return record.median_days_text or NO_DATA
+
+    def share_of(part: int, whole: int) -> str:
+        return percent(share(part, whole))
+
+    return Table(
+        "track-records",
+        "Organizations' track records as students see them (all time, as last computed; "
+        "shown to students from 5 decisions or 3 finished projects)",
+        [
+            "Organization",
+            "Applicants past the deadline",
+            "Got a decision",
+            "Median days to a decision",
+            "Finished projects",
+            "Paid within 14 days",
+            "Shown to students",
+        ],
+        [
+            [
+                record.organization.name,
+                count(record.applications),
+                share_of(record.decided, record.applications),
+                days(record),
+                count(record.completed),
+                share_of(record.paid_within_14_days, record.completed),
+                "yes" if record.shows_anything else "not yet",
+            ]
+            for record in dashboard.track_records
+        ],
+        empty="No track record computed yet.",
     )

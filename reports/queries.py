@@ -5,7 +5,7 @@ conditional aggregates (`Count(filter=Q(...))`), medians and percentiles are Pos
 `percentile_cont`, and groupings (weeks, industries, currencies) are `GROUP BY`s. Python
 only adds up grouped rows (at most one per day or per industry), never one row per listing or
 application. `build_dashboard()` runs them side by side on a few connections of their own
-(or one after the other in the caller's transaction): a constant number of queries, twelve,
+(or one after the other in the caller's transaction): a constant number of queries, fifteen,
 plus two settings per transaction (see `tune_for_reports`).
 
 Periods are whole days in the site's time zone (UTC): from the first day's midnight to the
@@ -45,6 +45,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from applications.models import Application, Feedback
 from listings.models import Industry, Listing, ListingEvent
+from reports import payments
 
 # --- The period and filters ------------------------------------------------------------
 
@@ -483,6 +484,9 @@ class Dashboard:
     top_organizations: list[dict] = field(default_factory=list)
     weekly: list[dict] = field(default_factory=list)
     industries: list[dict] = field(default_factory=list)
+    payments: dict = field(default_factory=dict)
+    payment_organizations: list[dict] = field(default_factory=list)
+    track_records: list = field(default_factory=list)
 
     @property
     def funnel(self) -> list[tuple[str, int]]:
@@ -524,6 +528,11 @@ def build_dashboard(period: Period, *, now: datetime.datetime | None = None) -> 
         "pay": lambda: pay_by_currency(period),
         "organizations": lambda: organization_figures(period),
         "top_organizations": lambda: top_organizations(period),
+        "payments": lambda: payments.payment_figures(completed_engagements(period), now=now),
+        "payment_organizations": lambda: payments.payments_by_organization(
+            completed_engagements(period), now=now
+        ),
+        "track_records": payments.track_records,
     }
     threads = settings.REPORTS_QUERY_THREADS
     if threads > 1 and not connection.in_atomic_block:
@@ -618,4 +627,7 @@ def _assemble(period: Period, figures: dict[str, object]) -> Dashboard:
         top_organizations=figures["top_organizations"],
         weekly=weekly,
         industries=industries,
+        payments=figures["payments"],
+        payment_organizations=figures["payment_organizations"],
+        track_records=figures["track_records"],
     )

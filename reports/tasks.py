@@ -13,3 +13,11 @@ def build_export(export_id: int) -> bool:
     if export is None or export.is_finished:
         return False  # deleted, or a redelivery of a task that already ran
     return build(export)
+
+
+@shared_task(ignore_result=True)
+def refresh_track_records() -> int:
+    """Recompute every organization's track record from the applications' lifecycles."""
+    from reports.track_record import refresh_track_records as refresh
+
+    return refresh()

@@ -52,7 +52,9 @@ class DashboardView(StaffSiteMixin, TemplateView):
         context.update(
             period=period,
             dashboard=dashboard,
-            sections=figures.sections(dashboard),
+            sections=[*figures.sections(dashboard), figures.payment_section(dashboard)],
+            payment_table=figures.payment_table(dashboard),
+            track_record_table=figures.track_record_table(dashboard),
             weekly_table=figures.weekly_table(dashboard),
             industry_table=figures.industry_table(dashboard),
             funnel_table=figures.funnel_table(dashboard),

@@ -7,6 +7,7 @@ from accounts.models.organizations import (
     OrganizationQuerySet,
     organization_logo_path,
 )
+from accounts.models.track_record import TrackRecord
 from accounts.models.users import StudentProfile, User, UserManager
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "OrganizationEvent",
     "OrganizationQuerySet",
     "StudentProfile",
+    "TrackRecord",
     "User",
     "UserManager",
     "organization_logo_path",

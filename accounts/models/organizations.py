@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -183,6 +183,15 @@ class Organization(LifecycleModel, models.Model):
     @property
     def is_suspended(self) -> bool:
         return self.verification == self.Verification.SUSPENDED
+
+    @property
+    def shown_track_record(self):
+        """The organization's track record when it rests on enough events to show, else None."""
+        try:
+            record = self.track_record
+        except ObjectDoesNotExist:
+            return None
+        return record if record.shows_anything else None
 
     def active_members(self, *, role: str | None = None):
         """Users who are active members of this organization (optionally of one role)."""

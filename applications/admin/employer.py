@@ -27,7 +27,7 @@ from applications.admin.common import (
     work_links_html,
 )
 from applications.admin.todo import feedback_due
-from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm
+from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm, RecordPaymentForm
 from applications.models import Application, ApplicationEvent, Feedback
 from backoffice.history import EmployerHistoryMixin
 from backoffice.readonly import ReadOnlyAdminMixin
@@ -113,7 +113,19 @@ EMPLOYER_STEPS = step_table(
         intro="The engagement ends without the deliverables. This cannot be undone.",
         **one_at_a_time_with_words("reason", "Why the work was not completed"),
     ),
-    lifecycle=Application.TRANSITIONS,
+    Step(
+        name="record_payment",
+        title="Record the payment",
+        done="Payment recorded for {names}; the student is asked to confirm it arrived.",
+        intro=(
+            "Once you have paid the student, say when and how much. The student is asked to "
+            "confirm the money arrived, or to tell you it has not."
+        ),
+        form=RecordPaymentForm,
+        offered_if="payment_due",
+        bulk=False,
+    ),
+    lifecycle=[Application.TRANSITIONS, Application.PAYMENT],
 )
 
 
@@ -181,7 +193,7 @@ class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, Organization
     list_display = ["student_name", "listing_title", "status", "skills_match", "applied_on"]
     empty_value_display = EMPTY
     list_display_links = ["student_name"]
-    list_filter = [OwnListingFilter, "status", FeedbackToGiveFilter]
+    list_filter = [OwnListingFilter, "status", "payment_status", FeedbackToGiveFilter]
     search_fields = ["student__first_name", "student__last_name"]
     search_help_text = "Search by the student's name."
     list_select_related = ["student", "listing__organization"]
@@ -226,6 +238,10 @@ class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, Organization
             {"fields": ["work_links_list", "work_note_text", "employer_message_text"]},
         ),
         (
+            "Payment",
+            {"fields": ["payment_status", "payment_text"]},
+        ),
+        (
             "Dates",
             {
                 "fields": DECISION_DATES,
@@ -252,6 +268,8 @@ class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, Organization
         fieldsets = self.fieldsets
         if obj is not None and not self._has_work_section(obj):
             fieldsets = [fs for fs in fieldsets if fs[0] != "The work"]
+        if obj is not None and obj.status != Status.COMPLETED:
+            fieldsets = [fs for fs in fieldsets if fs[0] != "Payment"]
         return fieldsets
 
     @staticmethod
@@ -507,6 +525,12 @@ class EmployerApplicationAdmin(ReadOnlyAdminMixin, AdminStepsMixin, Organization
     @admin.display(description="note with the work")
     def work_note_text(self, obj: Application) -> str:
         return paragraphs(obj.work_note)
+
+    @admin.display(description="payment")
+    def payment_text(self, obj: Application) -> str:
+        if obj.payment_summary:
+            return obj.payment_summary + "."
+        return "Not recorded yet: record it once you have paid the student."
 
     @admin.display(description="your last message to the student")
     def employer_message_text(self, obj: Application) -> str:

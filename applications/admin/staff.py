@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -32,6 +33,22 @@ class DecisionOverdueFilter(admin.SimpleListFilter):
         return left_undecided(queryset) if self.value() == "overdue" else queryset
 
 
+class PaymentLateFilter(admin.SimpleListFilter):
+    """Completed engagements whose payment is still unconfirmed after the escalation delay."""
+
+    title = "payment"
+    parameter_name = "payment_late"
+
+    def lookups(self, request, model_admin):
+        days = settings.PAYMENT_ESCALATION_DAYS
+        return [("1", f"unconfirmed {days} days after completion")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.unpaid_after(settings.PAYMENT_ESCALATION_DAYS)
+        return queryset
+
+
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.ModelAdmin):
     """Every application, read-only: staff follow engagements; decisions are the employers'."""
@@ -47,7 +64,7 @@ class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.Mode
         "decided_at",
         "completed_at",
     ]
-    list_filter = ["status", DecisionOverdueFilter]
+    list_filter = ["status", "payment_status", PaymentLateFilter, DecisionOverdueFilter]
     list_select_related = ["student", "listing__organization"]
     search_fields = [
         "student__email",
@@ -65,6 +82,19 @@ class ApplicationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.Mode
             {"fields": ["pitch_text", "availability_confirmed", "resume_file"]},
         ),
         ("The work", {"fields": ["work_links_list", "work_note", "employer_message"]}),
+        (
+            "Payment",
+            {
+                "fields": [
+                    "payment_status",
+                    "paid_on",
+                    "payment_amount",
+                    "payment_reference",
+                    "payment_recorded_at",
+                    "payment_confirmed_at",
+                ]
+            },
+        ),
         (
             "Dates",
             {"fields": ["created_at", *DECISION_DATES]},

@@ -9,9 +9,20 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from applications.models import Application, Feedback
+from applications.links import staff_late_payments_link
+from applications.models import Application, Feedback, PaymentStatus
 from backoffice.todo import Todo, day, provides, waiting_since
 from notifications.links import admin_link
+
+
+def completed_ago(oldest) -> str:
+    """'The oldest was completed 9 days ago.' for the detail of a payment item."""
+    if oldest is None:
+        return ""
+    days = (timezone.now() - oldest).days
+    if days < 1:
+        return "The oldest was completed today."
+    return f"The oldest was completed {days} day{'s' if days != 1 else ''} ago."
 
 
 def decide_within() -> datetime.timedelta:
@@ -56,6 +67,9 @@ def applicants_waiting(request: HttpRequest) -> list[Todo]:
     offered = Q(status=Application.Status.OFFERED)
     handed_in = Q(status=Application.Status.WORK_SUBMITTED)
     feedback_due = Q(status=Application.Status.COMPLETED, gave_feedback=False)
+    completed = Q(status=Application.Status.COMPLETED)
+    unpaid = completed & Q(payment_status=PaymentStatus.UNPAID)
+    missing = completed & Q(payment_status=PaymentStatus.MISSING)
     figures = (
         Application.objects.filter(listing__organization__in=request.user.employer_organizations())
         .annotate(gave_feedback=Exists(employer_feedback()))
@@ -68,6 +82,9 @@ def applicants_waiting(request: HttpRequest) -> list[Todo]:
             handed_in=Count("pk", filter=handed_in),
             handed_in_oldest=Min("work_submitted_at", filter=handed_in),
             feedback_due=Count("pk", filter=feedback_due),
+            unpaid=Count("pk", filter=unpaid),
+            unpaid_oldest=Min("completed_at", filter=unpaid),
+            missing=Count("pk", filter=missing),
         )
     )
     decide_detail = ""
@@ -83,6 +100,7 @@ def applicants_waiting(request: HttpRequest) -> list[Todo]:
             f"The first answer is due by {day(timezone.localdate(figures['offer_ends']))}."
         )
     changelist = "employer:applications_application_changelist"
+    payment = Application._meta.get_field("payment_status")
     return [
         Todo(
             count=figures["undecided"],
@@ -112,10 +130,29 @@ def applicants_waiting(request: HttpRequest) -> list[Todo]:
             url=f"{admin_link(changelist)}?feedback=due",
             detail="The student sees it on their portfolio if they choose to publish it.",
         ),
+        Todo(
+            count=figures["unpaid"],
+            one="completed engagement waits for you to record the payment",
+            many="completed engagements wait for you to record the payment",
+            url=admin_link(
+                "employer:applications_application_changelist",
+                filters={status: Application.Status.COMPLETED, payment: PaymentStatus.UNPAID},
+            ),
+            detail=completed_ago(figures["unpaid_oldest"]),
+        ),
+        Todo(
+            count=figures["missing"],
+            one="student says your payment has not arrived",
+            many="students say your payment has not arrived",
+            url=admin_link(
+                "employer:applications_application_changelist",
+                filters={payment: PaymentStatus.MISSING},
+            ),
+        ),
     ]
 
 
-@provides("admin", order=30)
+@provides("admin", order=25)
 def applications_left_undecided(request: HttpRequest) -> list[Todo]:
     """Applications nobody decided on long after their listing's deadline."""
     figures = left_undecided(Application.objects.all()).aggregate(
@@ -136,5 +173,23 @@ def applications_left_undecided(request: HttpRequest) -> list[Todo]:
             many="applications have waited for a decision past their due date",
             url=f"{admin_link('admin:applications_application_changelist')}?decision=overdue",
             detail=detail,
+        )
+    ]
+
+
+@provides("admin", order=30)
+def payments_unconfirmed(request: HttpRequest) -> list[Todo]:
+    """Completed engagements whose payment is unconfirmed after the escalation delay (1 query)."""
+    days = settings.PAYMENT_ESCALATION_DAYS
+    figures = Application.objects.unpaid_after(days).aggregate(
+        late=Count("pk"), oldest=Min("completed_at")
+    )
+    return [
+        Todo(
+            count=figures["late"],
+            one=f"payment is unconfirmed {days} days or more after completion",
+            many=f"payments are unconfirmed {days} days or more after completion",
+            url=staff_late_payments_link(),
+            detail=completed_ago(figures["oldest"]),
         )
     ]

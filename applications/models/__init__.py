@@ -12,6 +12,7 @@ from applications.models.application import (
 from applications.models.calendar_feed import CalendarFeed, new_calendar_token
 from applications.models.events import ApplicationEvent
 from applications.models.feedback import Feedback, FeedbackQuerySet
+from applications.models.payment import Payment, PaymentStatus, describe_payment
 
 __all__ = [
     "STATE_PHRASES",
@@ -23,7 +24,10 @@ __all__ = [
     "Feedback",
     "FeedbackQuerySet",
     "NextStep",
+    "Payment",
+    "PaymentStatus",
     "SubqueryCount",
     "application_resume_path",
+    "describe_payment",
     "new_calendar_token",
 ]

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.uploads import private_storage, validate_resume
+from applications.models.payment import Payment, PaymentStatus
 from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
 from listings.models import Listing
 
@@ -56,6 +57,17 @@ class ApplicationQuerySet(models.QuerySet):
     def holding_openings(self) -> ApplicationQuerySet:
         """Offers out plus accepted engagements: what the openings must cover."""
         return self.filter(status__in=Application.ENGAGED | {Application.Status.OFFERED})
+
+    def payment_outstanding(self) -> ApplicationQuerySet:
+        """Completed engagements whose payment the student has not confirmed."""
+        return self.filter(status=Application.Status.COMPLETED).exclude(
+            payment_status=PaymentStatus.PAID
+        )
+
+    def unpaid_after(self, days: int) -> ApplicationQuerySet:
+        """Completed at least `days` days ago and still without a confirmed payment."""
+        since = timezone.now() - datetime.timedelta(days=days)
+        return self.payment_outstanding().filter(completed_at__lte=since)
 
     def offers_past_expiry(self) -> ApplicationQuerySet:
         """Offers whose response time is over."""
@@ -115,7 +127,7 @@ class NextStep:
     due: datetime.datetime | datetime.date | None = None
 
 
-class Application(LifecycleModel, models.Model):
+class Application(LifecycleModel, Payment):
     """One student's application to one listing; after selection it carries the engagement."""
 
     class Status(models.TextChoices):
@@ -286,7 +298,10 @@ class Application(LifecycleModel, models.Model):
             ),
         ]
 
-    Meta.constraints += [choices_constraint("application_status_valid", Status)]
+    Meta.constraints += [
+        choices_constraint("application_status_valid", Status),
+        choices_constraint("application_payment_valid", PaymentStatus, field="payment_status"),
+    ]
 
     def __str__(self) -> str:
         return f"{self.student} → {self.listing}"
@@ -328,6 +343,8 @@ class Application(LifecycleModel, models.Model):
             return NextStep(
                 f"{listing.organization} reviews your work; it was due on", listing.due_date
             )
+        if self.status == s.COMPLETED and self.payment_status == PaymentStatus.RECORDED:
+            return NextStep(f"Tell us whether {listing.organization}'s payment reached you")
         if self.status == s.COMPLETED and not self.feedback_given_by(
             self.feedback.model.Author.STUDENT
         ):
@@ -563,6 +580,10 @@ STATE_PHRASES = {
     "incomplete": "ended without completion",
     "not_selected": "was not selected",
     "withdrawn": "was withdrawn",
+    "unpaid": "has no payment recorded yet",
+    "payment_recorded": "has a payment waiting for the student's confirmation",
+    "paid": "has its payment confirmed by the student",
+    "payment_missing": "has a payment the student says has not arrived",
 }
 
 

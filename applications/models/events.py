@@ -21,7 +21,7 @@ class ApplicationEvent(LifecycleEvent):
 
     @property
     def to_label(self) -> str:
-        return Application.Status(self.to_status).label
+        return Application.state_label(self.to_status)
 
     def actor_for_student(self, application: Application) -> str:
         """Who did it, as the student reads it: never a staff member's address."""

@@ -7,4 +7,5 @@ register = link_tags(
     links.applicants_link,
     links.employer_application_link,
     links.staff_applications_link,
+    links.staff_late_payments_link,
 )

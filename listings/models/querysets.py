@@ -62,4 +62,6 @@ class ListingQuerySet(models.QuerySet):
 
     def with_card_data(self) -> ListingQuerySet:
         """Everything a listing card shows, in a constant number of queries."""
-        return self.select_related("organization", "industry").prefetch_related("skills")
+        return self.select_related("organization__track_record", "industry").prefetch_related(
+            "skills"
+        )

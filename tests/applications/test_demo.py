@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
 from accounts.models import StudentProfile
-from applications.models import Application, Feedback
+from applications.models import Application, Feedback, PaymentStatus
 
 
 def run_seed():
@@ -19,6 +19,10 @@ def test_seed_demo_adds_applications_in_many_states_once(db):
     completed = Application.objects.get(status="completed", student__email="student@example.com")
     assert set(completed.feedback.values_list("author_role", flat=True)) == {"employer", "student"}
     assert Feedback.objects.public_testimonials().filter(application=completed).exists()
+    # A completed engagement whose payment waits for the student's confirmation.
+    assert completed.payment_status == PaymentStatus.RECORDED
+    assert completed.payment_amount == completed.listing.fee
+    assert completed.events.filter(to_status=PaymentStatus.RECORDED).count() == 1
     profile = StudentProfile.objects.get(user__email="student@example.com")
     assert profile.portfolio_public and profile.handle
     # The saved listing closing soon stays un-applied (a reminder rule needs it).

@@ -57,7 +57,15 @@ def test_declared_steps_read_as_before(steps, name, button):
 )
 def test_every_step_is_offered_from_the_states_its_transition_declares(steps, model):
     for step in steps.values():
-        assert step.allowed_from == model.TRANSITIONS[step.method].source, step.name
+        lifecycle = model.lifecycle_of(step.method)
+        assert step.allowed_from == lifecycle[step.method].source, step.name
+        assert step.state_field == lifecycle.field, step.name
+
+
+def test_a_step_of_a_second_lifecycle_is_offered_from_its_own_state_field():
+    step = APPLICANT_STEPS["record_payment"]
+    assert step.state_field == "payment_status"
+    assert step.allowed_from == Application.PAYMENT["record_payment"].source
 
 
 def test_a_step_table_reads_the_states_from_the_lifecycle():

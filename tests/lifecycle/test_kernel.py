@@ -17,21 +17,37 @@ from tests.factories import ApplicationFactory, ListingFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-LIFECYCLES = [Organization, Membership, Listing, Application]
+MODELS = [Organization, Membership, Listing, Application]
+# Every lifecycle of every model, the status and any other (an application's payment).
+LIFECYCLES = [(model, lifecycle) for model in MODELS for lifecycle in model.lifecycles()]
+
+
+def lifecycle_id(value):
+    return value.__name__ if isinstance(value, type) else value.field
 
 
 # --- Declarations ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", LIFECYCLES, ids=lambda m: m.__name__)
-def test_every_declared_transition_is_a_method_of_the_same_name(model):
-    for name in model.TRANSITIONS:
+@pytest.mark.parametrize(("model", "lifecycle"), LIFECYCLES, ids=lifecycle_id)
+def test_every_declared_transition_is_a_method_of_the_same_name(model, lifecycle):
+    for name in lifecycle:
         assert callable(getattr(model, name, None)), f"{model.__name__}.{name} is declared only"
 
 
-@pytest.mark.parametrize("model", LIFECYCLES, ids=lambda m: m.__name__)
-def test_every_state_but_the_final_ones_has_a_way_out_or_in(model):
-    lifecycle = model.TRANSITIONS
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_a_models_lifecycles_have_distinct_transitions_and_states(model):
+    # Their events share one table and their methods one namespace.
+    lifecycles = model.lifecycles()
+    names = [name for lifecycle in lifecycles for name in lifecycle]
+    states = [state for lifecycle in lifecycles for state in lifecycle.states.values]
+    assert len(names) == len(set(names))
+    assert len(states) == len(set(states))
+    assert len({lifecycle.field for lifecycle in lifecycles}) == len(lifecycles)
+
+
+@pytest.mark.parametrize(("model", "lifecycle"), LIFECYCLES, ids=lifecycle_id)
+def test_every_state_but_the_final_ones_has_a_way_out_or_in(model, lifecycle):
     reached = {target for t in lifecycle.values() for target in t.targets}
     left = {state for t in lifecycle.values() for state in t.source}
     field = model._meta.get_field(lifecycle.field)

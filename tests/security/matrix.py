@@ -290,6 +290,9 @@ TABLE: list[Row] = [
             ("submit_work", 400),
             ("feedback", 400),
             ("testimonial", 400),
+            # W.application is complete and no payment is recorded: nothing to answer yet.
+            ("confirm_payment", "302 /applications/{application}/"),
+            ("payment_missing", "302 /applications/{application}/"),
         ]
         for row in (
             r(
@@ -528,6 +531,21 @@ TABLE: list[Row] = [
         employer_site(200, 404),
         {"object_id": W.pending_application.pk, "step_name": "not_select"},
         secret="pending_secret",
+    ),
+    r(
+        "employer:applications_application_step",
+        GET,
+        employer_site(200, 404),
+        {"object_id": W.application.pk, "step_name": "record_payment"},
+        secret="application_secret",
+    ),
+    r(
+        "employer:applications_application_step",
+        POST,
+        employer_site("302 /employer/applications/application/{application}/change/", 404),
+        {"object_id": W.application.pk, "step_name": "record_payment"},
+        {"apply": "1", "paid_on": "2026-01-05", "amount": "10.00"},
+        secret="application_secret",
     ),
     r(
         "employer:applications_application_feedback",
