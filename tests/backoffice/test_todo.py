@@ -185,6 +185,7 @@ def test_employers_see_every_kind_of_work_waiting_with_its_date_and_link(
         "1 student handed in work for you to review",
         "1 offer waits for the student's answer",
         "1 finished engagement waits for your feedback",
+        "1 completed engagement waits for you to record the payment",
         "1 listing closes soon with fewer applicants than openings",
     ]
     details = {text: detail for _url, text, detail in lines}
