@@ -29,7 +29,7 @@ def todo(client, path: str) -> list[tuple[str, str, str]]:
     section = re.search(r'<section class="module todo".*?</section>', content, re.S).group(0)
     return [
         (
-            url,
+            html.unescape(url),
             html.unescape(" ".join(re.sub(r"<[^>]+>", " ", words).split())),
             html.unescape(detail.strip()),
         )
