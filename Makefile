@@ -128,6 +128,8 @@ test: db lock-check $(NODE_TOOLS) ## Run every check: lock, lint, format, migrat
 .PHONY: faults bench
 faults: install ## Break Redis, PostgreSQL, a worker, beat and SMTP on purpose; count what is lost
 	$(PY) -m ops.faults
+	LIFECYCLE_MACHINE_EXAMPLES=150 LIFECYCLE_MACHINE_STEPS=40 \
+		$(PY) -m pytest tests/applications/test_lifecycle_machine.py -p no:cacheprovider -q
 
 e2e: db $(NODE_TOOLS) ## Run the browser journeys only (pytest -m e2e)
 	$(PY) -m pytest -m e2e
@@ -149,7 +151,7 @@ shell: migrate ## Open a Django shell
 	$(MANAGE) shell
 
 worker: install ## Run a Celery worker in the foreground
-	$(BIN)/celery -A microintern worker -l info --concurrency 2
+	$(PY) -m microintern.supervise $(BIN)/celery -A microintern worker -l info --concurrency 2
 
 beat: install ## Run the Celery beat scheduler in the foreground
 	$(BIN)/celery -A microintern beat -l info --schedule celerybeat-schedule

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -98,6 +99,15 @@ def _application_data(application: Application) -> dict:
             }
             for item in application.feedback.all()
         ],
+        # The conversation with the organization (messaging, through its related name).
+        "conversation": [
+            {
+                "at": _when(message.created_at),
+                "from": "You" if message.author_id == application.student_id else organization,
+                "text": message.body,
+            }
+            for message in application.messages.all()
+        ],
     }
 
 
@@ -107,7 +117,7 @@ def student_data(user) -> dict:
     applications = (
         Application.objects.for_student(user)
         .select_related("listing__organization")
-        .prefetch_related("events", "feedback")
+        .prefetch_related("events", "feedback", "messages")
         .order_by("created_at", "pk")
     )
     saved = (
@@ -254,7 +264,9 @@ def delete_student_account(user) -> None:
     Application rows, their status history and dates, and ratings stay for the
     organizations' and the career center's records, under an anonymous placeholder.
     The student's own words there are replaced by REMOVED; résumé files leave storage
-    once the deletion is committed.
+    once the deletion is committed. Applications still open end first: withdrawn before
+    acceptance, ended during an engagement, each organization told; emails still waiting
+    to be sent to the student are cancelled.
     """
     profile = _profile(user)
     files: list[tuple] = []
@@ -272,6 +284,11 @@ def delete_student_account(user) -> None:
             application.save(
                 update_fields=["student", "resume", "pitch", "work_note", "work_links"]
             )
+            # The organization hears that an applicant withdrew, without a name.
+            if application.status in Application.PRE_ACCEPTANCE:
+                application.withdraw(by=placeholder)
+            elif application.status in Application.IN_PROGRESS:
+                application.leave(by=placeholder)
         ApplicationEvent.objects.filter(application__in=applications, actor=user).exclude(
             note=""
         ).update(note=REMOVED)
@@ -284,11 +301,18 @@ def delete_student_account(user) -> None:
         Feedback.objects.filter(
             application__in=applications, author_role=Feedback.Author.EMPLOYER
         ).update(public=False)
+        # Their messages stay in the organization's conversation; the words go.
+        conversation = Application._meta.get_field("messages").related_model
+        conversation.objects.filter(application__in=applications, author=user).update(body=REMOVED)
         # Reports stay with the listing's moderation history.
         ListingReport.objects.filter(reporter=user).exclude(details="").update(details=REMOVED)
         ListingReport.objects.filter(reporter=user).update(reporter=placeholder)
         if profile.resume:
             files.append((profile.resume.storage, profile.resume.name))
+        # Emails not sent yet to the student are cancelled (their address is going away).
+        Notification.objects.pending().filter(
+            Q(recipient__in=[user, placeholder]) | Q(to_email__iexact=user.email)
+        ).delete()
         # Cascades: profile and skills, saved listings and searches, notifications,
         # preferences, email addresses, memberships.
         user.delete()

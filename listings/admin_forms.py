@@ -62,6 +62,18 @@ class EmployerListingForm(forms.ModelForm):
                 "is fair (for example, a stipend set by a grant). The career center reads it."
             )
 
+    def clean_openings(self):
+        openings = self.cleaned_data["openings"]
+        taken = self.instance.openings_taken() if self.instance.pk else 0
+        if openings is not None and openings < taken:
+            raise forms.ValidationError(
+                f"{taken} student{'s have' if taken != 1 else ' has'} an offer or a place on "
+                f"this project already, so it needs at least {taken} opening"
+                f"{'s' if taken != 1 else ''}. To have fewer, wait for an offer to be "
+                "answered or to expire first."
+            )
+        return openings
+
     def clean(self):
         cleaned = super().clean()
         deadline = cleaned.get("application_deadline")

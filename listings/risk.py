@@ -48,6 +48,10 @@ MESSAGING_PATTERNS = [
     r"\bkik\b",
     r"\bviber\b",
 ]
+#: Signals found after submission (in the conversations with applicants): they stay on the
+#: listing when it is assessed again.
+LASTING = frozenset({"scam_in_messages"})
+
 _money = re.compile("|".join(MONEY_PATTERNS), re.IGNORECASE)
 _messaging = re.compile("|".join(MESSAGING_PATTERNS), re.IGNORECASE)
 
@@ -133,7 +137,23 @@ def assess(listing: Listing) -> list[Signal]:
         signals.append(
             Signal("unverified_organization", "The organization is not verified yet.", 15)
         )
+    signals += [Signal(**s) for s in listing.risk_signals or [] if s.get("code") in LASTING]
     return sorted(signals, key=lambda s: -s.weight)
+
+
+def record(listing: Listing, signal: Signal) -> None:
+    """Add a signal found after submission to the listing (replacing one of the same code)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        locked = type(listing).objects.select_for_update().only("risk_signals").get(pk=listing.pk)
+        kept = [s for s in locked.risk_signals or [] if s.get("code") != signal.code]
+        signals = sorted([Signal(**s) for s in kept] + [signal], key=lambda s: -s.weight)
+        listing.risk_signals = [s.as_dict() for s in signals]
+        listing.risk_score = score(signals)
+        type(listing).objects.filter(pk=listing.pk).update(
+            risk_signals=listing.risk_signals, risk_score=listing.risk_score
+        )
 
 
 def score(signals: list[Signal]) -> int:

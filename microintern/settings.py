@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "listings",
     "searches",
     "applications",
+    "messaging",
     "reports",
     "notifications",
 ]
@@ -232,6 +233,12 @@ REPORT_ADDRESS_RATE_LIMIT = env("REPORT_ADDRESS_RATE_LIMIT", default="30/h")
 
 # Days a student has to answer an offer before it expires.
 OFFER_RESPONSE_DAYS = env.int("OFFER_RESPONSE_DAYS", default=3)
+# Days after the application deadline by which the organization decides on its applicants;
+# applications still undecided then are closed and their students told (the decide-by date).
+DECIDE_WITHIN_DAYS = env.int("DECIDE_WITHIN_DAYS", default=21)
+# Days a listing may stay suspended without a decision by staff; then it is removed and its
+# applicants told.
+SUSPENSION_DECIDE_DAYS = env.int("SUSPENSION_DECIDE_DAYS", default=30)
 # Days after completion during which both sides are asked for feedback.
 FEEDBACK_WINDOW_DAYS = env.int("FEEDBACK_WINDOW_DAYS", default=14)
 # Days during which given feedback can still be changed.
@@ -240,6 +247,16 @@ FEEDBACK_EDIT_DAYS = env.int("FEEDBACK_EDIT_DAYS", default=7)
 APPLY_RATE_LIMIT = env("APPLY_RATE_LIMIT", default="10/h")
 # Applications sent from one network address: generous, since a campus shares one.
 APPLY_ADDRESS_RATE_LIMIT = env("APPLY_ADDRESS_RATE_LIMIT", default="60/h")
+
+# --- Conversations -----------------------------------------------------------------
+# Messages one person may write (django-ratelimit rates), and from one network address.
+MESSAGE_RATE_LIMIT = env("MESSAGE_RATE_LIMIT", default="20/h")
+MESSAGE_ADDRESS_RATE_LIMIT = env("MESSAGE_ADDRESS_RATE_LIMIT", default="120/h")
+# At most one email per conversation and person in this many minutes; later messages wait
+# and leave together as one digest.
+MESSAGE_EMAIL_MINUTES = env.int("MESSAGE_EMAIL_MINUTES", default=15)
+# Days without a check-in answer or a message before the career center hears of it.
+CHECK_IN_SILENCE_DAYS = env.int("CHECK_IN_SILENCE_DAYS", default=7)
 
 # --- Reports ---------------------------------------------------------------------------
 
@@ -302,6 +319,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis keeps trying to reconnect for as long as it takes (the default gives
+# up after 100 tries); if Celery itself crashes, microintern.supervise starts it again.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 1,
@@ -325,6 +346,18 @@ CELERY_BEAT_SCHEDULE = {
     "close-listings-past-deadline": {
         "task": "listings.tasks.close_past_deadline",
         "schedule": crontab(minute=5),
+    },
+    "remove-long-suspended-listings": {
+        "task": "listings.tasks.remove_long_suspended",
+        "schedule": crontab(minute=10),
+    },
+    "close-undecided-past-decide-by": {
+        "task": "applications.tasks.close_undecided_past_decide_by",
+        "schedule": crontab(minute=15),
+    },
+    "complete-projects-past-due": {
+        "task": "applications.tasks.complete_past_due",
+        "schedule": crontab(minute=20),
     },
     "expire-offers": {
         "task": "applications.tasks.expire_offers",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("listings/searches/", include("searches.urls")),
     path("", include("listings.urls")),
     path("notifications/", include("notifications.urls")),
+    path("conversations/", include("messaging.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/data/", StudentDataExportView.as_view(), name="privacy_data"),
     path("accounts/delete/", AccountDeleteView.as_view(), name="privacy_delete"),
@@ -39,6 +40,7 @@ urlpatterns = [
     path("students/<slug:handle>/", PortfolioView.as_view(), name="portfolio"),
     # Reports live inside the staff site; listed first so that they win over its app pages.
     path("staff/reports/", include("reports.urls")),
+    path("staff/conversations/", include("messaging.staff_urls")),
     path("staff/", admin.site.urls),
     path("employer/", employer_site.urls),
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from backoffice.changelists import BoundedDateHierarchyMixin
 from backoffice.readonly import ReadOnlyAdminMixin
 from notifications.delivery import STALE_SENDING_AFTER
-from notifications.models import Notification
+from notifications.models import PRIVATE_KINDS, Notification
 
 
 class ProblemFilter(admin.SimpleListFilter):
@@ -89,9 +89,21 @@ class NotificationAdmin(ReadOnlyAdminMixin, BoundedDateHierarchyMixin, admin.Mod
         ),
         ("Message", {"fields": ["body_text", "body_html"]}),
     ]
-    readonly_fields = [field for fieldset in fieldsets for field in fieldset[1]["fields"]]
+    readonly_fields = [
+        *(field for fieldset in fieldsets for field in fieldset[1]["fields"]),
+        "private_body",
+    ]
     # get_absolute_url opens the recipient's own copy, which staff cannot see.
     view_on_site = False
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        if obj is not None and obj.kind in PRIVATE_KINDS:
+            return [*self.fieldsets[:-1], ("Message", {"fields": ["private_body"]})]
+        return self.fieldsets
+
+    @admin.display(description="Message")
+    def private_body(self, notification: Notification) -> str:
+        return "Private between the people in a conversation: not shown here."
 
     @admin.display(description="Last error")
     def short_error(self, notification: Notification) -> str:

@@ -19,6 +19,7 @@ class Category(models.TextChoices):
 
     ACCOUNT = "account", "Account and security"
     APPLICATION_UPDATES = "application_updates", "Application updates"
+    MESSAGES = "messages", "Messages"
     REMINDERS = "reminders", "Reminders"
     ALERTS = "alerts", "Saved-search alerts"
 
@@ -29,6 +30,8 @@ CATEGORY_DESCRIPTIONS = {
     "your organization and its listings.",
     Category.APPLICATION_UPDATES: "When an application you sent or received changes: "
     "viewed, shortlisted, offers, work submitted, completion, payment recorded or confirmed.",
+    Category.MESSAGES: "New messages in the conversation on an application: at most one "
+    "email per conversation every quarter of an hour, with everything that arrived.",
     Category.REMINDERS: "Deadlines for projects you saved, offers about to expire, "
     "due dates, feedback to give, payments to record or confirm and decisions waiting for you.",
     Category.ALERTS: "New projects matching the searches you saved.",
@@ -37,13 +40,19 @@ CATEGORY_DESCRIPTIONS = {
 #: Categories a person cannot turn off: the site cannot work without them.
 ALWAYS_EMAILED = frozenset({Category.ACCOUNT})
 #: Categories whose emails carry a one-click unsubscribe link and List-Unsubscribe headers.
-UNSUBSCRIBABLE = frozenset({Category.REMINDERS, Category.ALERTS})
+UNSUBSCRIBABLE = frozenset({Category.MESSAGES, Category.REMINDERS, Category.ALERTS})
+
+#: Kinds whose words are private between two people (a conversation's messages): the outbox
+#: keeps them to deliver them, but staff do not read them there.
+PRIVATE_KINDS = frozenset({"messaging.message"})
 
 # Kinds are "<app>.<event>"; the prefix says what the message is about.
 _KIND_PREFIXES = [
     ("account.", Category.ACCOUNT),
     ("accounts.", Category.ACCOUNT),
     ("applications.", Category.APPLICATION_UPDATES),
+    ("messaging.message", Category.MESSAGES),
+    ("listings.closed_to_applicants", Category.APPLICATION_UPDATES),
     ("listings.saved_search", Category.ALERTS),
 ]
 
@@ -147,10 +156,10 @@ class NotificationQuerySet(models.QuerySet):
             status=Notification.Status.SENT, sent_at=now or timezone.now(), next_attempt_at=None
         )
 
-    def mark_skipped(self) -> int:
+    def mark_skipped(self, reason: str = "") -> int:
         """Record that these claimed rows are not emailed (sending → skipped); how many changed."""
         return self.filter(status=Notification.Status.SENDING).update(
-            status=Notification.Status.SKIPPED, next_attempt_at=None
+            status=Notification.Status.SKIPPED, next_attempt_at=None, last_error=reason
         )
 
     def unclaim(self) -> int:
@@ -374,7 +383,9 @@ class NotificationPreference(models.Model):
             ),
             # Account and security emails cannot be turned off, so they have no preference.
             models.CheckConstraint(
-                condition=Q(category__in=["application_updates", "reminders", "alerts"]),
+                condition=Q(
+                    category__in=["application_updates", "messages", "reminders", "alerts"]
+                ),
                 name="preference_category_optional",
             ),
         ]

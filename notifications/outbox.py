@@ -33,6 +33,16 @@ _broker_down_until: dict[str, float] = {}
 QUEUE_BATCH_SIZE = 500
 
 
+#: Top-level domains that can never receive mail (RFC 2606): deleted accounts' placeholders.
+UNDELIVERABLE_DOMAINS = (".invalid",)
+
+
+def undeliverable(address: str) -> bool:
+    """True for an address no message may go to: a deleted account's, or any `.invalid` one."""
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    return any(domain.endswith(suffix) or domain == suffix[1:] for suffix in UNDELIVERABLE_DOMAINS)
+
+
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
     """Render `<template>_subject.txt`, `<template>.txt` and (if present) `<template>.html`.
 
@@ -92,6 +102,9 @@ def queue_email(*, enqueue: bool = True, **email: Any) -> Notification | None:
     without it the category follows from the kind (see `category_for`). Whether the
     person turned it off is checked when it is sent, so a change of mind still counts.
     """
+    if undeliverable(email["to"]):
+        logger.info("Not queued to %s: the address cannot receive mail.", email["to"])
+        return None
     notification = build_notification(**email)
     try:
         with transaction.atomic():
@@ -138,6 +151,8 @@ def queue_emails(
                 rows: dict[str, Notification] = {}
                 for email in batch:
                     key = email["dedupe_key"]
+                    if undeliverable(email["to"]):
+                        continue
                     if key not in held and key not in rows:
                         rows[key] = build_notification(**email)
                 ids = _insert_new(list(rows.values()))

@@ -30,8 +30,8 @@ class SavedSearchQuerySet(models.QuerySet):
         return self.filter(paused=False)
 
     def inactive_since(self, before: datetime.datetime) -> SavedSearchQuerySet:
-        """Active searches whose owner has not visited since `before` (to be paused)."""
-        return self.active().filter(last_visit_at__lt=before)
+        """Active searches whose owner has neither signed in nor visited them since `before`."""
+        return self.active().filter(last_visit_at__lt=before).exclude(user__last_login__gte=before)
 
     def due_for_alert(self, now: datetime.datetime | None = None) -> SavedSearchQuerySet:
         """Active searches whose period has passed since the last alert (or since saving)."""
@@ -41,7 +41,11 @@ class SavedSearchQuerySet(models.QuerySet):
             due |= Q(frequency=frequency, anchor__lte=now - period)
         return (
             self.active()
-            .filter(user__is_active=True, last_visit_at__gte=now - SavedSearch.PAUSE_AFTER)
+            .filter(user__is_active=True)
+            .filter(
+                Q(last_visit_at__gte=now - SavedSearch.PAUSE_AFTER)
+                | Q(user__last_login__gte=now - SavedSearch.PAUSE_AFTER)
+            )
             .alias(anchor=Coalesce("last_sent_at", "created_at"))
             .filter(due)
         )
@@ -58,7 +62,8 @@ class SavedSearch(models.Model):
         Frequency.DAILY: datetime.timedelta(days=1),
         Frequency.WEEKLY: datetime.timedelta(days=7),
     }
-    #: Alerts pause after this long without a visit: a forgotten search must not email forever.
+    #: Alerts pause after this long without the student signing in or visiting their searches:
+    #: a forgotten search must not email forever.
     PAUSE_AFTER = datetime.timedelta(days=90)
     #: Saved searches one student may keep.
     MAX_PER_USER = 20

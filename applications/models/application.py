@@ -58,6 +58,14 @@ class ApplicationQuerySet(models.QuerySet):
         """Offers out plus accepted engagements: what the openings must cover."""
         return self.filter(status__in=Application.ENGAGED | {Application.Status.OFFERED})
 
+    def unsettled(self) -> ApplicationQuerySet:
+        """Applications still waiting for a decision, an answer or the work: not yet final."""
+        return self.filter(status__in=Application.UNSETTLED)
+
+    def in_progress(self) -> ApplicationQuerySet:
+        """Accepted engagements whose work is not done yet."""
+        return self.filter(status__in=Application.IN_PROGRESS)
+
     def payment_outstanding(self) -> ApplicationQuerySet:
         """Completed engagements whose payment the student has not confirmed."""
         return self.filter(status=Application.Status.COMPLETED).exclude(
@@ -91,8 +99,11 @@ class ApplicationQuerySet(models.QuerySet):
             ),
         )
 
-    def settle_for_cancellation(self, *, note: str) -> int:
-        """A cancelled listing leaves no one waiting: undecided, offered and working alike."""
+    def settle(self, *, note: str) -> int:
+        """A listing that ends leaves no one waiting: undecided, offered and working alike.
+
+        Cancelled, removed or rejected: each student is told, in `note`, why.
+        """
         settled = self.close_undecided(note=note)
         for application in self.filter(
             status__in=Application.IN_PROGRESS | {Application.Status.OFFERED}
@@ -117,6 +128,19 @@ class ApplicationQuerySet(models.QuerySet):
                 continue  # decided meanwhile
             closed += 1
         return closed
+
+    def withdraw_offers(self, *, note: str) -> int:
+        """Take back every open offer here (the openings are gone), telling each student."""
+        withdrawn = 0
+        for application in self.filter(status=Application.Status.OFFERED).select_related(
+            "listing__organization", "student"
+        ):
+            try:
+                application.expire_offer(note=note)
+            except ValidationError:
+                continue  # answered meanwhile
+            withdrawn += 1
+        return withdrawn
 
 
 @dataclass(frozen=True)
@@ -149,6 +173,7 @@ class Application(LifecycleModel, Payment):
     PRE_ACCEPTANCE = PRE_OFFER | {Status.OFFERED}
     ENGAGED = {Status.ACCEPTED, Status.WORK_SUBMITTED, Status.REVISION_REQUESTED, Status.COMPLETED}
     IN_PROGRESS = {Status.ACCEPTED, Status.WORK_SUBMITTED, Status.REVISION_REQUESTED}
+    UNSETTLED = PRE_ACCEPTANCE | IN_PROGRESS
     FINAL = {
         Status.DECLINED,
         Status.OFFER_EXPIRED,
@@ -192,7 +217,7 @@ class Application(LifecycleModel, Payment):
             source={Status.OFFERED},
             target=Status.DECLINED,
             verb="declined",
-            notify={"declined": ("employer",)},
+            notify={"declined": ("student", "employer")},
         ),
         expire_offer=Transition(
             source={Status.OFFERED},
@@ -204,7 +229,14 @@ class Application(LifecycleModel, Payment):
             source=PRE_ACCEPTANCE,
             target=Status.WITHDRAWN,
             verb="withdrawn",
-            notify={"withdrawn": ("employer",)},
+            notify={"withdrawn": ("student", "employer")},
+        ),
+        # The student deleted their account while working: the organization is told.
+        leave=Transition(
+            source=IN_PROGRESS,
+            target=Status.INCOMPLETE,
+            verb="ended",
+            notify={"left": ("employer",)},
         ),
         not_select=Transition(
             source=PRE_OFFER,
@@ -331,9 +363,13 @@ class Application(LifecycleModel, Payment):
         s = self.Status
         listing = self.listing
         if self.status in self.PRE_OFFER:
+            if listing.is_open:
+                return NextStep(
+                    f"Wait for {listing.organization}'s decision; applications close on",
+                    listing.application_deadline,
+                )
             return NextStep(
-                f"Wait for {listing.organization}'s decision; applications close on",
-                listing.application_deadline,
+                f"Applications are closed; {listing.organization} decides by", listing.decide_by
             )
         if self.status == s.OFFERED:
             return NextStep("Respond to the offer by", self.offer_expires_at)
@@ -488,7 +524,12 @@ class Application(LifecycleModel, Payment):
             self.apply_transition("accept", by=by)
             if listing.applications.engaged().count() >= listing.openings:
                 listing.applications.all().close_undecided(
-                    note=f"All openings of “{listing.title}” are filled."
+                    note=f"All openings of “{listing.title}” are filled, so your application "
+                    "cannot go further."
+                )
+                listing.applications.exclude(pk=self.pk).withdraw_offers(
+                    note="We are sorry: the last opening was taken before you answered, so "
+                    "this offer is withdrawn."
                 )
                 if listing.status == Listing.Status.PUBLISHED:
                     listing.close(by=None, note="All openings are filled.")
@@ -508,6 +549,15 @@ class Application(LifecycleModel, Payment):
         if by != self.student:
             raise ValidationError("Only the student can withdraw this application.")
         self.apply_transition("withdraw", by=by)
+
+    def leave(self, *, by) -> None:
+        """The student deleted their account mid-engagement: it ends, and the organization hears."""
+        self.apply_transition(
+            "leave",
+            by=by,
+            note="The student deleted their account.",
+            fields={"employer_message": ""},
+        )
 
     def not_select(self, *, by, message: str = "") -> None:
         """Close an undecided application (by the employer, or by the system with by=None)."""
@@ -560,9 +610,12 @@ class Application(LifecycleModel, Payment):
             kind,
             event,
             link=self.get_absolute_url(),
+            to_student=True,
             **context,
         )
-        self.tell([p for p in recipients if p != self.student], kind, event, **context)
+        self.tell(
+            [p for p in recipients if p != self.student], kind, event, to_student=False, **context
+        )
 
 
 # How to say where an application stands, in a sentence ("This application ...").

@@ -47,6 +47,14 @@ EMPLOYER_STEPS = listing_steps(
         text_required=True,
         text_help="Applicants will see this.",
     ),
+    listing_step(
+        "complete",
+        "Mark the project completed",
+        "{count} marked completed.",
+        intro="The project is done. Applicants still waiting and open offers are closed, "
+        "each student told; engagements still in progress must be completed or marked "
+        "incomplete first.",
+    ),
 )
 
 
@@ -71,7 +79,7 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
     list_filter = ["status"]
     search_fields = ["title"]
     inlines = [EmployerListingEventInline]
-    actions = ["submit_for_review", "close_early", "cancel_listings"]
+    actions = ["submit_for_review", "close_early", "cancel_listings", "complete_projects"]
     steps = EMPLOYER_STEPS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -307,3 +315,4 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
 
     close_early = step_action("close", "Close selected listings early…")
     cancel_listings = step_action("cancel", "Cancel selected projects…")
+    complete_projects = step_action("complete", "Mark selected projects completed…")

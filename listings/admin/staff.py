@@ -82,8 +82,17 @@ STAFF_STEPS = listing_steps(
         "Remove",
         "{count} removed.",
         button="Remove for good",
-        intro="Removed listings stay hidden for good.",
+        intro="Removed listings stay hidden for good. Their applicants are told the project "
+        "will not go ahead, and open offers and engagements end.",
         reason=True,
+    ),
+    listing_step(
+        "complete",
+        "Mark the project completed",
+        "{count} marked completed.",
+        intro="The project is done. Applicants still waiting and open offers are closed, "
+        "each student told; engagements still in progress must be completed or marked "
+        "incomplete first.",
     ),
 )
 
@@ -121,7 +130,15 @@ class ListingAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, ListingStepsMixin, ad
     list_select_related = ["organization", "industry"]
     search_fields = ["title", "organization__name", "contact_email"]
     inlines = [ListingEventInline]
-    actions = ["approve", "request_changes", "reject", "suspend", "reinstate", "remove"]
+    actions = [
+        "approve",
+        "request_changes",
+        "reject",
+        "suspend",
+        "reinstate",
+        "remove",
+        "complete",
+    ]
     steps = STAFF_STEPS
     fieldsets = [
         (
@@ -336,6 +353,7 @@ class ListingAdmin(ReadOnlyAdminMixin, DefaultFilterMixin, ListingStepsMixin, ad
     suspend = step_action("suspend", "Suspend selected listings…", permissions=CHANGE)
     reinstate = step_action("reinstate", "Reinstate selected listings…", permissions=CHANGE)
     remove = step_action("remove", "Remove selected listings…", permissions=CHANGE)
+    complete = step_action("complete", "Mark selected projects completed…", permissions=CHANGE)
 
 
 class ListingReportEventInline(HistoryInline):

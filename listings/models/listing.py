@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from accounts.models import Organization
 from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
 from listings import risk
+from listings.models.endings import ListingEndings
 from listings.models.querysets import ListingQuerySet
 from listings.models.taxonomy import Industry, Skill
 from listings.text import render_markdown
@@ -45,7 +46,7 @@ def normalize_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
-class Listing(LifecycleModel, models.Model):
+class Listing(ListingEndings, LifecycleModel, models.Model):
     """One micro-internship: a short, paid project an organization needs done."""
 
     class Status(models.TextChoices):
@@ -116,7 +117,10 @@ class Listing(LifecycleModel, models.Model):
             source={Status.PUBLISHED}, target=Status.CLOSED, verb="closed", stamp=("closed_at",)
         ),
         complete=Transition(
-            source={Status.CLOSED}, target=Status.COMPLETED, verb="marked completed"
+            source={Status.CLOSED},
+            target=Status.COMPLETED,
+            verb="marked completed",
+            guard="check_completable",
         ),
         suspend=Transition(
             source={Status.PUBLISHED},
@@ -607,32 +611,6 @@ class Listing(LifecycleModel, models.Model):
             fields={"moderation_reason": reason, "moderation_note": note},
         )
 
-    def reject(self, *, by, reason: str, note: str = "") -> None:
-        """Refuse a submitted listing for good."""
-        self.apply_transition(
-            "reject",
-            by=by,
-            note=note,
-            event_fields={"reason": reason},
-            fields={"moderation_reason": reason, "moderation_note": note},
-        )
-
-    def close(self, *, by=None, note: str = "") -> None:
-        """Stop accepting applications (at the deadline, or early by the organization)."""
-        self.apply_transition(
-            "close", by=by, note=note or ("Deadline passed." if by is None else "")
-        )
-
-    def complete(self, *, by=None, note: str = "") -> None:
-        """Mark a closed listing's project as done; applicants still undecided are told."""
-        with transaction.atomic():
-            self.apply_transition("complete", by=by, note=note)
-            applications = getattr(self, "applications", None)  # reverse relation, if installed
-            if applications is not None:
-                applications.all().close_undecided(
-                    note=f"The project “{self.title}” has ended without more hires."
-                )
-
     def suspend(self, *, by=None, reason: str = "", note: str = "") -> None:
         """Hide a published listing from students until staff decide."""
         self.apply_transition("suspend", by=by, note=note, event_fields={"reason": reason})
@@ -675,19 +653,3 @@ class Listing(LifecycleModel, models.Model):
         from listings.notices import tell_suspended_by_reports
 
         tell_suspended_by_reports(self, event)
-
-    def remove(self, *, by, reason: str = "", note: str = "") -> None:
-        """Take a suspended listing down for good."""
-        self.apply_transition("remove", by=by, note=note, event_fields={"reason": reason})
-
-    def cancel(self, *, by, note: str) -> None:
-        """The organization calls the project off (a reason is required)."""
-        if not note.strip():
-            raise ValidationError("Say why the project is cancelled; applicants will see it.")
-        with transaction.atomic():
-            self.apply_transition("cancel", by=by, note=note, event_fields={"reason": "cancelled"})
-            applications = getattr(self, "applications", None)  # reverse relation, if installed
-            if applications is not None:
-                applications.all().settle_for_cancellation(
-                    note=f"{self.organization} cancelled the project: {note}"
-                )

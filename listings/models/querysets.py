@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -58,6 +58,15 @@ class ListingQuerySet(models.QuerySet):
         """Published listings whose application deadline has passed (to be closed)."""
         return self.filter(
             status=self.model.Status.PUBLISHED, application_deadline__lt=timezone.localdate()
+        )
+
+    def suspended_before(self, before) -> ListingQuerySet:
+        """Listings suspended since before `before` with no decision from staff yet."""
+        suspended = self.model.Status.SUSPENDED
+        return (
+            self.filter(status=suspended)
+            .alias(suspended_at=Max("events__created_at", filter=Q(events__to_status=suspended)))
+            .filter(suspended_at__lt=before)
         )
 
     def with_card_data(self) -> ListingQuerySet:

@@ -326,10 +326,12 @@ class Stack:
         return process
 
     def worker(self, name: str = "worker", concurrency: int = 2, **env: str) -> Process:
-        """A Celery worker as in the Procfile (prefork), with acks_late from the settings."""
+        """A Celery worker as in the Procfile (prefork, under microintern.supervise), with
+        acks_late from the settings."""
         process = self.spawn(
             name,
-            [str(BIN / "celery"), "-A", "microintern", "worker", "-l", "INFO",
+            [str(BIN / "python"), "-m", "microintern.supervise",
+             str(BIN / "celery"), "-A", "microintern", "worker", "-l", "INFO",
              "--concurrency", str(concurrency), "-n", f"{name}@faults",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             **env,

@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from ops.faults.checks import Result, delivered_once, partial_writes
 from ops.faults.data import apply, make_students, open_listing_paths, request
@@ -49,6 +50,14 @@ def _visit(result: Result, student, path: str, timings: list[tuple[float, str]])
         result.check(False, f"apply to {path} answered {reply.status or reply.error}")
         return False
     return True
+
+
+def _children(pid: int) -> list[int]:
+    """The direct child processes of `pid` (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in task.read_text().split()]
+    return found
 
 
 def run(stack) -> Result:
@@ -135,6 +144,18 @@ def run(stack) -> Result:
         "application emails wait in the outbox (none sent, none lost) while Redis is down",
     )
 
+    # Celery may exit on its own here (see below); to prove the restart path every run, its
+    # process is killed as such a crash would end it, leaving only its supervisor.
+    celery = _children(worker.popen.pid)
+    pool = [child for main in celery for child in _children(main)]
+    for pid in [*celery, *pool]:
+        os.kill(pid, signal.SIGKILL)
+    result.note(
+        f"Celery killed during the outage ({len(celery)} main process, {len(pool)} pool "
+        "processes), as a crash would end it"
+    )
+    wait_until(lambda: "supervise: " in worker.log.read_text(errors="replace"), timeout=10)
+
     sink.delay = 0.0
     stack.redis.start()
     wait_until(
@@ -145,14 +166,15 @@ def run(stack) -> Result:
         timeout=90,
         what="the worker reconnecting to Redis",
     )
-    if not worker.alive():
+    log = worker.log.read_text(errors="replace")
+    crash = [line for line in log.splitlines() if "Unrecoverable" in line]
+    restarts = log.count("supervise: ")
+    if crash:
         # Seen with kombu 5.x: after the connection is lost with an acknowledgement pending,
-        # restoring unacknowledged messages fails and the worker exits ("Unrecoverable
-        # error"). The deployment's restart policy starts it again, as done here.
-        crash = [line for line in worker.log.read_text().splitlines() if "Unrecoverable" in line]
-        result.note(f"the worker exited during the outage: {crash[-1] if crash else 'no reason'}")
-        result.note("started again, as the process manager (restart: unless-stopped) would")
-        stack.worker("worker-restarted")
+        # restoring unacknowledged messages fails and Celery exits ("Unrecoverable error").
+        result.note(f"Celery exited during the outage: {crash[-1]}")
+    result.check(restarts >= 1, f"the supervisor started Celery again ({restarts} time(s))")
+    result.check(worker.alive(), "the worker is still running after Redis came back")
     started = time.monotonic()
     deliver_pending.delay()  # the beat's every-minute sweep
     wait_until(

@@ -57,6 +57,12 @@ def run(stack) -> Result:
         stack.beat(name, DJANGO_SETTINGS_MODULE="ops.faults.settings")
         for name in ("beat-a", "beat-b")
     ]
+    # On a busy machine a beat takes several seconds to start: the run counts from both up.
+    wait_until(
+        lambda: all("beat: Starting" in beat.log.read_text(errors="replace") for beat in beats),
+        timeout=90,
+        what="both beats started",
+    )
     time.sleep(RUN_FOR)
     for beat in beats:
         beat.stop()
@@ -79,6 +85,21 @@ def run(stack) -> Result:
     result.check(
         reminders.count() == SAVERS,
         f"each due reminder stored once ({reminders.count()} rows for {SAVERS} people)",
+    )
+    # The demo engagement at its halfway check-in: each side asked once, whatever the beats.
+    from applications.models import Application
+    from messaging.models import check_in_open
+
+    engagements = [
+        a
+        for a in Application.objects.filter(status__in=Application.IN_PROGRESS)
+        if check_in_open(a)
+    ]
+    asked = sum(1 + a.listing.organization.members_to_tell().count() for a in engagements)
+    check_ins = rows.filter(kind="messaging.check_in")
+    result.check(
+        bool(engagements) and check_ins.count() == asked,
+        f"each check-in stored once ({check_ins.count()} rows for {asked} people)",
     )
     wait_until(
         lambda: not rows.filter(status__in=["pending", "sending"]).exists(),

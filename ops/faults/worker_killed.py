@@ -1,13 +1,15 @@
 """A Celery worker is killed (SIGKILL) in the middle of a batch of deliveries.
 
-A batch of emails is queued through Celery to a worker whose SMTP server takes a moment per
-message; when part of it is out, the worker and its pool children are killed with no chance
-to clean up, at the worst moment: the SMTP server has just taken a message and its "250 OK"
-is not yet on its way, while the other pool process is in the middle of sending its own. A new worker takes the rest of the queue; the rows the dead worker had claimed stay
-in `sending` until the sweep finds them stale (STALE_SENDING_AFTER, ten minutes: here the
-sweep is run as it would run then) and sends them. Each email must arrive exactly once, with
-one documented exception: a worker killed after the SMTP server accepted a message and before
-the row was marked sent. That message arrives twice; this scenario counts how often.
+A batch of emails is handed to Celery as the reminder run hands them (`dispatch`: one
+`deliver_batch` task, one mail connection) to a worker whose SMTP server takes a moment per
+message; when a third of it is out, the worker and its pool children are killed with no
+chance to clean up, at the worst moment: the SMTP server has just taken a message and its
+"250 OK" is not yet on its way. A new worker takes the rest of the queue; the rows the dead
+worker had claimed stay in `sending` until the sweep finds them stale (STALE_SENDING_AFTER,
+ten minutes: here the sweep is run as it would run then) and sends them. Each email must
+arrive exactly once, with one documented exception: the message in flight when the worker
+died (accepted by the server, its row not yet marked sent) arrives twice. Each row is
+marked sent as soon as its message is accepted, so that is at most one message.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def run(stack) -> Result:
     from django.db import transaction
     from django.utils import timezone
 
-    from notifications.delivery import STALE_SENDING_AFTER, release_stale
+    from notifications.delivery import STALE_SENDING_AFTER, dispatch, release_stale
     from notifications.models import Notification
     from notifications.outbox import queue_email
     from notifications.tasks import deliver_pending
@@ -37,7 +39,7 @@ def run(stack) -> Result:
     sink.delay = 0.05
     worker = stack.worker("worker-1")
 
-    with transaction.atomic():  # handed to Celery after commit, one task per row
+    with transaction.atomic():
         for n in range(BATCH):
             queue_email(
                 to=f"batch-{n}@students.faults.example",
@@ -45,6 +47,7 @@ def run(stack) -> Result:
                 subject=f"Batch message {n}",
                 body_text=f"Message {n} of the batch.",
                 dedupe_key=f"faults.batch:{n}",
+                enqueue=False,
             )
     rows = Notification.objects.filter(pk__gt=baseline)
 
@@ -53,6 +56,8 @@ def run(stack) -> Result:
             worker.kill9()
 
     sink.on_accept = kill_now
+    tasks = dispatch(rows.order_by("pk").values_list("pk", flat=True))
+    result.note(f"{tasks} rows handed to the worker in deliver_batch tasks")
     wait_until(lambda: not worker.alive(), timeout=90, what="the worker killed mid-batch")
     sink.on_accept = None
     time.sleep(0.5)  # the sink finishes answering into the dead connection
@@ -97,4 +102,5 @@ def run(stack) -> Result:
         result.duplicates <= len(window),
         "no duplicate beyond the documented SMTP window",
     )
+    result.check(result.duplicates <= 1, "at most one message sent twice")
     return result

@@ -105,3 +105,21 @@ def test_enqueue_false_leaves_the_row_to_the_sweep(db, django_capture_on_commit_
 
     assert callbacks == []
     assert Notification.objects.get().status == Notification.Status.PENDING
+
+
+def test_the_outbox_refuses_an_address_that_cannot_receive_mail(db):
+    from notifications.outbox import queue_emails, undeliverable
+
+    for address in ("deleted-9f@deleted.invalid", "someone@example.INVALID."):
+        assert undeliverable(address)
+        assert (
+            queue_email(to=address, kind="test.x", subject="Hi", body_text="Hi", dedupe_key=address)
+            is None
+        )
+    assert not undeliverable("ada@invalid-domain.example")
+    emails = [
+        {"to": to, "kind": "test.y", "subject": "Hi", "body_text": "Hi", "dedupe_key": to}
+        for to in ("ada@student.test", "deleted-1@deleted.invalid")
+    ]
+    assert queue_emails(emails) == 1
+    assert list(Notification.objects.values_list("to_email", flat=True)) == ["ada@student.test"]

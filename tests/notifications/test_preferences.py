@@ -107,13 +107,16 @@ def test_account_emails_are_shown_always_on_and_disabled(login, student):
 def test_turning_reminders_off_is_saved(login, student):
     client = login(student)
 
-    response = client.post(URL, {"application_updates": "on", "alerts": "on"}, follow=True)
+    response = client.post(
+        URL, {"application_updates": "on", "messages": "on", "alerts": "on"}, follow=True
+    )
 
     assert response.status_code == 200
     assert "Your email preferences are saved." in response.content.decode()
     assert NotificationPreference.for_user(student) == {
         "account": True,
         "application_updates": True,
+        "messages": True,
         "reminders": False,
         "alerts": True,
     }

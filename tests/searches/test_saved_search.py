@@ -461,6 +461,32 @@ def test_alerts_pause_after_90_days_without_a_visit(student, design):
     assert len(mail.outbox) == 2
 
 
+def test_signing_in_counts_as_activity_and_keeps_alerts_coming(student, design):
+    with time_machine.travel(START, tick=False):
+        search = save(student, "industry=design")
+    # The student never opens the saved searches again, but signs in on day 80.
+    type(student).objects.filter(pk=student.pk).update(last_login=START + timedelta(days=80))
+    with time_machine.travel(START + timedelta(days=90, hours=1), tick=False):
+        ListingFactory(published=True, industry=design, title="Day 90 project")
+
+    with time_machine.travel(START + timedelta(days=91), tick=False):
+        assert run_alerts() == 1
+
+    search.refresh_from_db()
+    assert not search.paused
+    assert "Day 90 project" in mail.outbox[-1].body
+    assert not Notification.objects.filter(kind=PAUSED_KIND).exists()
+
+    # 90 days after that sign-in, without another, the alerts pause, saying why truthfully.
+    with time_machine.travel(START + timedelta(days=171), tick=False):
+        run_alerts()
+    search.refresh_from_db()
+    assert search.paused
+    assert "not signed in to MicroIntern or opened your saved searches for 90 days" in (
+        mail.outbox[-1].body
+    )
+
+
 def test_the_keep_alive_link_resumes_alerts_without_sign_in(client, student, design):
     with time_machine.travel(START, tick=False):
         search = save(student, "industry=design")

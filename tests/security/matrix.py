@@ -32,6 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from applications.models import Application, CalendarFeed, Feedback
 from listings.models import ListingReport
+from messaging.models import CheckIn, Message, MessageReport
 from notifications.outbox import queue_email
 from notifications.tokens import unsubscribe_token
 from reports.models import Export
@@ -554,6 +555,87 @@ TABLE: list[Row] = [
         {"object_id": W.application.pk},
         secret="application_secret",
     ),
+    # --- Conversations ---------------------------------------------------------------------
+    # The student and the organization's members, nobody else: a stranger's thread is a 404.
+    *[
+        r(
+            "messaging:write",
+            method,
+            (
+                LOGIN,
+                "302 /applications/{application}/",
+                404,
+                "302 /employer/applications/application/{application}/change/",
+                404,
+                404,
+                404,
+            ),
+            {"pk": W.application.pk},
+            data={"body": "Matrix reply."} if method == POST else {},
+            secret="message_secret",
+        )
+        for method in (GET, POST)
+    ],
+    # Only the person a message was written to reports it.
+    r(
+        "messaging:report",
+        GET,
+        students(200, 404),
+        {"pk": W.application.pk, "message": W.message.pk},
+        secret="message_secret",
+    ),
+    r(
+        "messaging:report",
+        POST,
+        students("302 /applications/{application}/", 404),
+        {"pk": W.application.pk, "message": W.message.pk},
+        secret="message_secret",
+    ),
+    r(
+        "messaging:report",
+        GET,
+        (LOGIN, 404, 404, 200, 404, 404, 404),
+        {"pk": W.application.pk, "message": W.student_message.pk},
+        secret="student_message_secret",
+    ),
+    r(
+        "messaging:check_in",
+        GET,
+        (LOGIN, 200, 404, 200, 404, 404, 404),
+        {"pk": W.application.pk},
+        secret="application_secret",
+    ),
+    r(
+        "messaging:check_in",
+        POST,
+        (LOGIN, 400, 404, 400, 404, 404, 404),
+        {"pk": W.application.pk},
+        secret="application_secret",
+    ),
+    # Staff read a conversation only once a message in it is reported.
+    r("messaging_staff:reports", GET, staff_only(200)),
+    r("messaging_staff:thread", GET, staff_only(200), {"pk": W.application.pk}),
+    r(
+        "messaging_staff:thread",
+        GET,
+        staff_only(404),
+        {"pk": W.pending_application.pk},
+        secret="pending_message_secret",
+    ),
+    r(
+        "messaging_staff:thread",
+        POST,
+        staff_only("302 /staff/conversations/"),
+        {"pk": W.application.pk},
+    ),
+    r("messaging_staff:check_ins", GET, staff_only(200)),
+    r("messaging_staff:check_in_handled", GET, staff_only(405), {"pk": W.check_in.pk}),
+    r(
+        "messaging_staff:check_in_handled",
+        POST,
+        staff_only("302 /staff/conversations/check-ins/"),
+        {"pk": W.check_in.pk},
+    ),
 ]
 # Only routed when the benchmark floor is switched on (BENCHMARK_FLOOR=true).
 OPTIONAL = {"bench-floor": r("bench-floor", GET, every(200))}
@@ -648,6 +730,19 @@ def build_world(*, student, other_student, employer, other_employer, suspended_e
     report = ListingReport.objects.create(
         listing=applied, reporter=other_student, reason="other", details="Matrix report."
     )
+    message = Message.write(
+        application=application, author=employer, body="Matrix conversation secret."
+    )
+    student_message = Message.write(
+        application=application, author=student, body="Matrix student's words."
+    )
+    pending_message = Message.write(
+        application=pending_application, author=other_student, body="Matrix unreported thread."
+    )
+    MessageReport.file(message=message, reporter=student, reason="Matrix report of a message.")
+    check_in = CheckIn.objects.create(
+        application=application, side="student", answer="need_help", by=student
+    )
     other_staff = StaffFactory(email="other-staff@test.example")
     export = Export.objects.create(
         kind=Export.Kind.LISTINGS,
@@ -685,6 +780,9 @@ def build_world(*, student, other_student, employer, other_employer, suspended_e
         export=export,
         other_staff_export=other_staff_export,
         skill=skill,
+        message=message,
+        student_message=student_message,
+        check_in=check_in,
         career_center=Group.objects.get(name=settings.CAREER_CENTER_GROUP),
         keep_alive_token=SavedSearch.keep_alive_token(student.pk),
         calendar_token=CalendarFeed.issue(student)[0].token,
@@ -697,6 +795,9 @@ def build_world(*, student, other_student, employer, other_employer, suspended_e
         notification_secret=notification.subject,
         organization_secret=organization.name,
         employer_secret=employer.email,
+        message_secret=message.body,
+        student_message_secret=student_message.body,
+        pending_message_secret=pending_message.body,
     )
 
 
