@@ -14,7 +14,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from backoffice.todo import todo_for
+from backoffice.todo import overview_for, todo_for
 
 
 def remember_on_request(request: HttpRequest, name: str, check) -> bool:
@@ -44,7 +44,11 @@ class SiteLoginMixin:
 
     def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         """The home page says first what is waiting for this person (backoffice.todo)."""
-        extra_context = {"todo": todo_for(self.name, request), **(extra_context or {})}
+        extra_context = {
+            "todo": todo_for(self.name, request),
+            "overview": overview_for(self.name, request),
+            **(extra_context or {}),
+        }
         return super().index(request, extra_context)
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:

@@ -25,6 +25,7 @@ class ApplicationStepForm(forms.Form):
         text.label = step.text_label
         text.required = step.text_required
         text.help_text = step.text_help
+        text.initial = step.text_initial
 
 
 class EmployerFeedbackForm(forms.Form):

@@ -57,6 +57,8 @@ class Step:
     text_label: str = ""
     text_required: bool = False
     text_help: str = ""
+    #: The words the form starts with (a kind default the person may change).
+    text_initial: str = ""
     #: Whether a reason code is asked for too (passed to the method as `reason=`).
     reason: bool = False
     reason_required: bool = False

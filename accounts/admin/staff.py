@@ -17,6 +17,7 @@ from accounts.admin.common import URL_FIELDS_ASSUME_HTTPS, MembershipEventInline
 from accounts.models import Membership, Organization, OrganizationEvent, StudentProfile, User
 from backoffice.history import HistoryInline, ReadOnlyInline
 from backoffice.steps import run_transition
+from backoffice.widgets import ChoicePicker
 
 
 class StaffUserCreationForm(forms.ModelForm):
@@ -50,7 +51,11 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
-    filter_horizontal = ["groups"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["widget"] = ChoicePicker(group_label="Groups", filter_label="Find a group")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     # Who is staff, superuser or in which group is for superusers to decide: otherwise
     # anyone allowed to edit users could raise their own access.

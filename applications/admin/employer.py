@@ -26,6 +26,7 @@ from applications.admin.common import (
     web_link,
     work_links_html,
 )
+from applications.admin.todo import feedback_due
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm, RecordPaymentForm
 from applications.models import Application, ApplicationEvent, Feedback
 from backoffice.changelists import LargeTableAdminMixin
@@ -53,6 +54,12 @@ def one_at_a_time_with_words(text_kwarg: str, text_label: str) -> dict:
     }
 
 
+#: What a student is told when not selected, unless the employer writes their own words.
+NOT_SELECTED_MESSAGE = (
+    "Thank you for your application and for the time you put into it. We chose another "
+    "applicant for this project; we hope to see you apply to our next one."
+)
+
 EMPLOYER_STEPS = step_table(
     Step(
         name="shortlist",
@@ -79,10 +86,11 @@ EMPLOYER_STEPS = step_table(
         title="Not selected",
         button="Mark not selected",
         done="Marked not selected: {names}. Each student is told.",
-        intro="Each student is told that they were not selected, with your message if you write one.",
+        intro="Each student is told that they were not selected, with the message below.",
         text_kwarg="message",
         text_label="Message to the students",
-        text_help="Optional. Sent to each student with the news.",
+        text_help="Sent to each student with the news. Change it or clear it as you wish.",
+        text_initial=NOT_SELECTED_MESSAGE,
     ),
     Step(
         name="complete",
@@ -160,6 +168,19 @@ class OwnListingFilter(admin.SimpleListFilter):
         return queryset.filter(listing_id=int(value))
 
 
+class FeedbackToGiveFilter(admin.SimpleListFilter):
+    """Completed engagements still waiting for the organization's feedback."""
+
+    title = "your feedback"
+    parameter_name = "feedback"
+
+    def lookups(self, request, model_admin):
+        return [("due", "Still to give")]
+
+    def queryset(self, request, queryset):
+        return feedback_due(queryset) if self.value() == "due" else queryset
+
+
 @admin.register(Application, site=employer_site)
 class EmployerApplicationAdmin(
     ReadOnlyAdminMixin,
@@ -180,7 +201,7 @@ class EmployerApplicationAdmin(
     list_display = ["student_name", "listing_title", "status", "skills_match", "applied_on"]
     empty_value_display = EMPTY
     list_display_links = ["student_name"]
-    list_filter = [OwnListingFilter, "status", "payment_status"]
+    list_filter = [OwnListingFilter, "status", "payment_status", FeedbackToGiveFilter]
     search_fields = ["student__first_name", "student__last_name"]
     search_help_text = "Search by the student's name."
     list_select_related = ["student", "listing__organization"]
@@ -297,6 +318,12 @@ class EmployerApplicationAdmin(
             "show_feedback": application.status == Status.COMPLETED,
         }
         context["step_buttons"] = self.step_links(request, application)
+        not_select = self.steps["not_select"]
+        if context["step_buttons"] and application.status in not_select.allowed_from:
+            context["quick_not_select"] = {
+                "url": self.admin_url("step", application.pk, not_select.name),
+                "message": NOT_SELECTED_MESSAGE,
+            }
         if context["show_feedback"]:
             context.update(self.feedback_context(request, application))
         return context

@@ -14,10 +14,24 @@ from applications.admin.common import (
     resume_link,
     work_links_html,
 )
+from applications.admin.todo import left_undecided
 from applications.models import Application, Feedback
 from backoffice.changelists import LargeTableAdminMixin
 from backoffice.readonly import ReadOnlyAdminMixin
 from backoffice.search import IndexedSearchMixin
+
+
+class DecisionOverdueFilter(admin.SimpleListFilter):
+    """Applications left without a decision long after their listing's deadline."""
+
+    title = "decision"
+    parameter_name = "decision"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue")]
+
+    def queryset(self, request, queryset):
+        return left_undecided(queryset) if self.value() == "overdue" else queryset
 
 
 class PaymentLateFilter(admin.SimpleListFilter):
@@ -53,7 +67,7 @@ class ApplicationAdmin(
         "decided_at",
         "completed_at",
     ]
-    list_filter = ["status", "payment_status", PaymentLateFilter]
+    list_filter = ["status", "payment_status", PaymentLateFilter, DecisionOverdueFilter]
     list_select_related = ["student", "listing__organization"]
     search_fields = [
         "student__email",

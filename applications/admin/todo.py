@@ -1,15 +1,17 @@
-"""What waits for employers about their applicants (see backoffice.todo)."""
+"""What waits for employers and the career center about applications (see backoffice.todo)."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from applications.links import staff_late_payments_link
-from applications.models import Application, PaymentStatus
-from backoffice.todo import Todo, provides, waiting_since
+from applications.models import Application, Feedback, PaymentStatus
+from backoffice.todo import Todo, day, provides, waiting_since
 from notifications.links import admin_link
 
 
@@ -23,47 +25,110 @@ def completed_ago(oldest) -> str:
     return f"The oldest was completed {days} day{'s' if days != 1 else ''} ago."
 
 
+def decide_within() -> datetime.timedelta:
+    """How long after a listing's application deadline its organization should decide: the
+    last reminder they are sent (REMINDER_DECIDE_DAYS) falls on that day."""
+    return datetime.timedelta(days=max(settings.REMINDER_DECIDE_DAYS))
+
+
+def overdue_deadline() -> datetime.date:
+    """Undecided applications to listings whose deadline is before this are the career
+    center's concern (REMINDER_DECIDE_STAFF_DAYS, when staff are reminded too)."""
+    return timezone.localdate() - datetime.timedelta(days=settings.REMINDER_DECIDE_STAFF_DAYS)
+
+
+def employer_feedback():
+    """The organization's feedback on the application in the outer query, if given."""
+    return Feedback.objects.filter(application=OuterRef("pk"), author_role=Feedback.Author.EMPLOYER)
+
+
+def feedback_due(applications):
+    """Completed engagements the organization has not yet given feedback on."""
+    return applications.filter(status=Application.Status.COMPLETED).exclude(
+        Exists(employer_feedback())
+    )
+
+
+def left_undecided(applications):
+    """Undecided applications whose listing's deadline is long past (overdue_deadline)."""
+    return applications.undecided().filter(listing__application_deadline__lt=overdue_deadline())
+
+
+def _status_in(statuses) -> str:
+    return ",".join(sorted(statuses))
+
+
 @provides("employer", order=10)
 def applicants_waiting(request: HttpRequest) -> list[Todo]:
-    """New applications to read and work handed in for review, in one query."""
+    """Applicants to decide on, offers out, work to review and feedback to give: one query."""
     status = Application._meta.get_field("status")
+    undecided = Q(status__in=Application.PRE_OFFER)
     unread = Q(status=Application.Status.SUBMITTED)
+    offered = Q(status=Application.Status.OFFERED)
     handed_in = Q(status=Application.Status.WORK_SUBMITTED)
+    feedback_due = Q(status=Application.Status.COMPLETED, gave_feedback=False)
     completed = Q(status=Application.Status.COMPLETED)
     unpaid = completed & Q(payment_status=PaymentStatus.UNPAID)
     missing = completed & Q(payment_status=PaymentStatus.MISSING)
-    figures = Application.objects.filter(
-        listing__organization__in=request.user.employer_organizations()
-    ).aggregate(
-        unread=Count("pk", filter=unread),
-        unread_oldest=Min("created_at", filter=unread),
-        handed_in=Count("pk", filter=handed_in),
-        handed_in_oldest=Min("work_submitted_at", filter=handed_in),
-        unpaid=Count("pk", filter=unpaid),
-        unpaid_oldest=Min("completed_at", filter=unpaid),
-        missing=Count("pk", filter=missing),
+    figures = (
+        Application.objects.filter(listing__organization__in=request.user.employer_organizations())
+        .annotate(gave_feedback=Exists(employer_feedback()))
+        .aggregate(
+            undecided=Count("pk", filter=undecided),
+            unread=Count("pk", filter=unread),
+            first_deadline=Min("listing__application_deadline", filter=undecided),
+            offered=Count("pk", filter=offered),
+            offer_ends=Min("offer_expires_at", filter=offered),
+            handed_in=Count("pk", filter=handed_in),
+            handed_in_oldest=Min("work_submitted_at", filter=handed_in),
+            feedback_due=Count("pk", filter=feedback_due),
+            unpaid=Count("pk", filter=unpaid),
+            unpaid_oldest=Min("completed_at", filter=unpaid),
+            missing=Count("pk", filter=missing),
+        )
     )
+    decide_detail = ""
+    if figures["first_deadline"] is not None:
+        decide_by = figures["first_deadline"] + decide_within()
+        when = "was" if decide_by < timezone.localdate() else "is"
+        decide_detail = f"The first decision {when} due by {day(decide_by)}."
+        if figures["unread"]:
+            decide_detail = f"{figures['unread']} not read yet. {decide_detail}"
+    offer_detail = ""
+    if figures["offer_ends"] is not None:
+        offer_detail = (
+            f"The first answer is due by {day(timezone.localdate(figures['offer_ends']))}."
+        )
+    changelist = "employer:applications_application_changelist"
     payment = Application._meta.get_field("payment_status")
     return [
         Todo(
-            count=figures["unread"],
-            one="new application waits to be read",
-            many="new applications wait to be read",
-            url=admin_link(
-                "employer:applications_application_changelist",
-                filters={status: Application.Status.SUBMITTED},
-            ),
-            detail=waiting_since(figures["unread_oldest"]),
+            count=figures["undecided"],
+            one="applicant waits for your decision",
+            many="applicants wait for your decision",
+            url=f"{admin_link(changelist)}?status__in={_status_in(Application.PRE_OFFER)}",
+            detail=decide_detail,
         ),
         Todo(
             count=figures["handed_in"],
             one="student handed in work for you to review",
             many="students handed in work for you to review",
-            url=admin_link(
-                "employer:applications_application_changelist",
-                filters={status: Application.Status.WORK_SUBMITTED},
-            ),
+            url=admin_link(changelist, filters={status: Application.Status.WORK_SUBMITTED}),
             detail=waiting_since(figures["handed_in_oldest"]),
+        ),
+        Todo(
+            count=figures["offered"],
+            one="offer waits for the student's answer",
+            many="offers wait for the students' answers",
+            url=admin_link(changelist, filters={status: Application.Status.OFFERED}),
+            detail=offer_detail,
+        ),
+        Todo(
+            count=figures["feedback_due"],
+            one="finished engagement waits for your feedback",
+            many="finished engagements wait for your feedback",
+            url=f"{admin_link(changelist)}?feedback=due",
+            detail="The student sees it on their portfolio if they choose to publish it.",
         ),
         Todo(
             count=figures["unpaid"],
@@ -84,6 +149,31 @@ def applicants_waiting(request: HttpRequest) -> list[Todo]:
                 filters={payment: PaymentStatus.MISSING},
             ),
         ),
+    ]
+
+
+@provides("admin", order=25)
+def applications_left_undecided(request: HttpRequest) -> list[Todo]:
+    """Applications nobody decided on long after their listing's deadline."""
+    figures = left_undecided(Application.objects.all()).aggregate(
+        count=Count("pk"),
+        listings=Count("listing", distinct=True),
+        oldest=Min("listing__application_deadline"),
+    )
+    detail = ""
+    if figures["count"]:
+        detail = (
+            f"On {figures['listings']} listing{'s' if figures['listings'] != 1 else ''}; "
+            f"the earliest deadline was {day(figures['oldest'])}."
+        )
+    return [
+        Todo(
+            count=figures["count"],
+            one="application has waited for a decision past its due date",
+            many="applications have waited for a decision past their due date",
+            url=f"{admin_link('admin:applications_application_changelist')}?decision=overdue",
+            detail=detail,
+        )
     ]
 
 

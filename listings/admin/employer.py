@@ -13,6 +13,7 @@ from accounts.models import Organization
 from accounts.sites import OrganizationScopedAdmin, employer_site
 from backoffice.history import EmployerHistoryMixin
 from backoffice.steps import step_action
+from backoffice.widgets import ChoicePicker
 from listings.admin.common import (
     COMPLETE_STEP,
     PROJECT_FIELDS,
@@ -71,7 +72,6 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
     ]
     list_filter = ["status"]
     search_fields = ["title"]
-    filter_horizontal = ["skills"]
     inlines = [EmployerListingEventInline]
     actions = ["submit_for_review", "close_early", "cancel_listings", "complete_projects"]
     steps = EMPLOYER_STEPS
@@ -152,6 +152,7 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "skills":
             kwargs["help_text"] = "Pick the skills the project needs; students search by them."
+            kwargs["widget"] = ChoicePicker(group_label="Skills", filter_label="Find a skill")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:

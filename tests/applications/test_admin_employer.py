@@ -754,3 +754,42 @@ def test_average_rating_shown_from_three_ratings_without_individual_ones(login, 
 def test_staff_do_not_reach_the_employer_site(login, ada):
     response = login(StaffFactory()).get(CHANGELIST, follow=True)
     assert response.status_code == 403
+
+
+def test_not_selected_starts_from_a_kind_message_the_employer_can_change(
+    login, employer, ada, alan
+):
+    from applications.admin.employer import NOT_SELECTED_MESSAGE
+
+    page = run_action(login(employer), "not_select", [ada, alan])
+
+    form = page.context["form"]
+    assert form["text"].value() == NOT_SELECTED_MESSAGE
+    assert "These 2 applicants" in page.content.decode()
+
+
+def test_not_selected_in_one_click_sends_the_kind_message(login, employer, ada):
+    from applications.admin.employer import NOT_SELECTED_MESSAGE
+
+    client = login(employer)
+    page = client.get(change_url(ada)).content.decode()
+    assert "Not selected: send the kind message" in page
+
+    # What the page's one-click form posts.
+    response = client.post(
+        step_url(ada, "not_select"), {"apply": "1", "text": NOT_SELECTED_MESSAGE}
+    )
+
+    assert response.status_code == 302
+    ada.refresh_from_db()
+    assert ada.status == Status.NOT_SELECTED
+    (notice,) = Notification.objects.filter(kind="applications.not_selected", recipient=ada.student)
+    assert "we hope to see you apply to our next one" in notice.body_text
+
+
+def test_no_one_click_not_selected_once_an_offer_is_out(login, employer, ada):
+    ada.offer(by=employer)
+
+    page = login(employer).get(change_url(ada)).content.decode()
+
+    assert "Not selected: send the kind message" not in page

@@ -12,7 +12,8 @@ Fixtures here:
 - `nu_checker`: the W3C Nu Html Checker for the session; every HTML document a journey
   receives is checked with it, and the test fails on any error.
 
-On failure, every open page's screenshot and HTML are saved under `test-results/e2e/`.
+On failure, every open page's screenshot and HTML are saved under `test-results/e2e/`, with
+the screenshots a journey took of its steps on the way (helpers.snapshot).
 """
 
 from __future__ import annotations
@@ -197,6 +198,7 @@ def _watch(context: BrowserContext, problems: BrowserProblems) -> None:
     # The accessibility checker, not the site, causes what happens while it runs (axe-core
     # adds <style> elements to some pages, which the policy rightly blocks).
     context.e2e_problems = problems
+    context.e2e_steps = []  # (label, PNG) of each step a journey photographs (see snapshot)
     context.on("console", on_console)
     context.on("weberror", lambda error: problems.add("page error", str(error.error)))
     context.on("response", lambda response: _keep_document(response, problems))
@@ -287,6 +289,8 @@ def _save_artifacts(request, contexts: list[tuple[str, BrowserContext]]) -> None
     folder = _artifact_folder(request)
     folder.mkdir(parents=True, exist_ok=True)
     for label, context in contexts:
+        for number, (step, png) in enumerate(getattr(context, "e2e_steps", []), start=1):
+            (folder / f"{label}-step-{number:02d}-{step}.png").write_bytes(png)
         for number, open_page in enumerate(context.pages, start=1):
             stem = folder / f"{label}-{number}"
             try:

@@ -526,3 +526,18 @@ def test_editing_a_listing_waiting_for_review_reassesses_its_risk(login, employe
     assert listing.status == Listing.Status.SUBMITTED
     assert "asks_for_money" in [s["code"] for s in listing.risk_signals]
     assert listing.risk_score >= 50
+
+
+def test_skills_are_a_list_of_checkboxes_that_works_without_javascript(login, employer):
+    chosen = SkillFactory(name="Bookkeeping")
+    SkillFactory(name="Copywriting")
+    client = login(employer)
+
+    page = client.get(ADD).content.decode()
+
+    assert 'role="group" aria-label="Skills"' in page
+    assert page.count('type="checkbox" name="skills"') == 2
+    assert "js/choice-picker.js" in page  # narrows the list as you type, when scripts run
+    assert "Hold down" not in page and "SelectFilter" not in page
+    client.post(ADD, new_listing_data(skills=[str(chosen.pk)]))
+    assert list(Listing.objects.get().skills.all()) == [chosen]
