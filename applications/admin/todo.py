@@ -26,9 +26,9 @@ def completed_ago(oldest) -> str:
 
 
 def decide_within() -> datetime.timedelta:
-    """How long after a listing's application deadline its organization should decide: the
-    last reminder they are sent (REMINDER_DECIDE_DAYS) falls on that day."""
-    return datetime.timedelta(days=max(settings.REMINDER_DECIDE_DAYS))
+    """How long after a listing's application deadline its organization decides by, the
+    date its applicants are given (`Listing.decide_by`, DECIDE_WITHIN_DAYS)."""
+    return datetime.timedelta(days=settings.DECIDE_WITHIN_DAYS)
 
 
 def overdue_deadline() -> datetime.date:

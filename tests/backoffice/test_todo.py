@@ -189,7 +189,9 @@ def test_employers_see_every_kind_of_work_waiting_with_its_date_and_link(
         "1 listing closes soon with fewer applicants than openings",
     ]
     details = {text: detail for _url, text, detail in lines}
-    decide_by = closed.application_deadline + datetime.timedelta(days=7)
+    closed.refresh_from_db()
+    decide_by = closed.decide_by  # the date the applicants were given
+    assert decide_by == closed.application_deadline + datetime.timedelta(days=21)
     assert details["3 applicants wait for your decision"] == (
         f"2 not read yet. The first decision is due by {decide_by.day} {decide_by:%B}."
     )
