@@ -52,6 +52,17 @@ def run(stack) -> Result:
             enqueue=False,
         )
 
+    # A completed engagement eight days ago with no payment recorded: its organization is due
+    # the 7-day payment reminder, once per member, whatever the beats.
+    from applications.models import Application, PaymentStatus
+
+    unpaid = Application.objects.filter(status=Application.Status.COMPLETED).order_by("pk").first()
+    Application.objects.filter(pk=unpaid.pk).update(
+        payment_status=PaymentStatus.UNPAID,
+        payment_recorded_at=None,
+        completed_at=timezone.now() - timedelta(days=8),
+    )
+
     workers = [stack.worker("beat-worker-1"), stack.worker("beat-worker-2")]
     beats = [
         stack.beat(name, DJANGO_SETTINGS_MODULE="ops.faults.settings")
@@ -86,8 +97,13 @@ def run(stack) -> Result:
         reminders.count() == SAVERS,
         f"each due reminder stored once ({reminders.count()} rows for {SAVERS} people)",
     )
+    payment_due = rows.filter(kind="applications.payment_due")
+    members = unpaid.listing.organization.active_members().count()
+    result.check(
+        members > 0 and payment_due.count() == members,
+        f"each payment reminder stored once ({payment_due.count()} rows for {members} members)",
+    )
     # The demo engagement at its halfway check-in: each side asked once, whatever the beats.
-    from applications.models import Application
     from messaging.models import check_in_open
 
     engagements = [
