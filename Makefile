@@ -141,7 +141,7 @@ lint: install ## Check code style and that no migration is missing
 
 # High severity fails; a deliberate exception carries `# nosec` with its reason on the line.
 security: install ## Scan the code for security issues (bandit, high severity fails)
-	$(BIN)/bandit -q -r lifecycle backoffice accounts listings searches applications notifications microintern reports -x tests -lll
+	$(BIN)/bandit -q -r lifecycle backoffice accounts listings searches applications messaging notifications microintern reports -x tests -lll
 
 format: install ## Format the code and apply safe lint fixes
 	$(BIN)/ruff format .
