@@ -321,3 +321,22 @@ def test_the_run_replaces_only_the_summary_between_the_readme_markers(tmp_path, 
     assert readme.read_text() == (
         f"# Title\n\n{runner.SUMMARY_START}\nnew table\n{runner.SUMMARY_END}\n\nAfter.\n"
     )
+
+
+# --- The seed ------------------------------------------------------------------------------------
+
+
+def test_the_seed_fills_a_database_every_page_can_be_measured_on():
+    """`make bench` starts from `ops.bench.seed`: its raw inserts must keep up with the models."""
+    from applications.models import Application
+    from ops.bench.seed import APPLICATIONS_PER_LISTING, BENCH_DOMAIN, seed
+
+    result = seed(300)
+
+    assert result["published_listings"] >= 300
+    bench = Application.objects.filter(
+        student__email__startswith="student", student__email__endswith=f"@{BENCH_DOMAIN}"
+    )
+    assert bench.count() >= 300 * APPLICATIONS_PER_LISTING * 0.9
+    assert set(bench.values_list("payment_status", flat=True)) == {"unpaid"}
+    assert not bench.filter(events__isnull=True).exists()

@@ -248,11 +248,13 @@ WITH picks AS (
 inserted AS (
     INSERT INTO applications_application (
         listing_id, student_id, pitch, availability_confirmed, resume, status,
-        created_at, updated_at, work_links, work_note, employer_message
+        created_at, updated_at, work_links, work_note, employer_message,
+        payment_status, payment_reference
     )
     SELECT listing_id, student_id,
            'I have done similar projects and would start with a short call to agree the scope.',
-           true, '', 'submitted', created_at, created_at, '[]'::jsonb, '', ''
+           true, '', 'submitted', created_at, created_at, '[]'::jsonb, '', '',
+           'unpaid', ''
     FROM picks
     ON CONFLICT DO NOTHING
     RETURNING id, student_id, created_at
