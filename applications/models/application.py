@@ -174,6 +174,8 @@ class Application(LifecycleModel, Payment):
     PRE_ACCEPTANCE = PRE_OFFER | {Status.OFFERED}
     ENGAGED = {Status.ACCEPTED, Status.WORK_SUBMITTED, Status.REVISION_REQUESTED, Status.COMPLETED}
     IN_PROGRESS = {Status.ACCEPTED, Status.WORK_SUBMITTED, Status.REVISION_REQUESTED}
+    #: Engagements whose work the student owes (first version or revision).
+    WORK_DUE = {Status.ACCEPTED, Status.REVISION_REQUESTED}
     UNSETTLED = PRE_ACCEPTANCE | IN_PROGRESS
     FINAL = {
         Status.DECLINED,
@@ -217,7 +219,7 @@ class Application(LifecycleModel, Payment):
             tell="student",
         ),
         submit_work=Transition(
-            {Status.ACCEPTED, Status.REVISION_REQUESTED},
+            WORK_DUE,
             Status.WORK_SUBMITTED,
             "submitted as work",
             stamp="work_submitted_at",
@@ -340,7 +342,7 @@ class Application(LifecycleModel, Payment):
             )
         if self.status == s.OFFERED:
             return NextStep("Respond to the offer by", self.offer_expires_at)
-        if self.status in {s.ACCEPTED, s.REVISION_REQUESTED}:
+        if self.status in self.WORK_DUE:
             return NextStep("Submit your work by", listing.due_date)
         if self.status == s.WORK_SUBMITTED:
             return NextStep(

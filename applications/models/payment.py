@@ -26,13 +26,16 @@ class Payment(models.Model):
     """The payment of a completed engagement, confirmed by both sides (mixed into Application)."""
 
     PaymentStatus = PaymentStatus
+    #: Where the organization has a payment to record: none yet, or the student says the
+    #: recorded one has not arrived.
+    AWAITING_PAYMENT = {PaymentStatus.UNPAID, PaymentStatus.MISSING}
 
     #: How the payment moves; each transition a method of the same name, with its emails.
     PAYMENT = Lifecycle(
         PaymentStatus,
         field="payment_status",
         record_payment=Transition(
-            {PaymentStatus.UNPAID, PaymentStatus.MISSING},
+            AWAITING_PAYMENT,
             PaymentStatus.RECORDED,
             "recorded as paid",
             stamp="payment_recorded_at",
@@ -66,10 +69,7 @@ class Payment(models.Model):
     @property
     def payment_due(self) -> bool:
         """The work is complete and the organization has a payment to record."""
-        return (
-            self.status == self.Status.COMPLETED
-            and self.payment_status in self.PAYMENT["record_payment"].source
-        )
+        return self.status == self.Status.COMPLETED and self.payment_status in self.AWAITING_PAYMENT
 
     @property
     def payment_summary(self) -> str:
