@@ -20,8 +20,8 @@ def state_field(states: type[models.TextChoices], *, default: str, **options) ->
 def actor_field(**options) -> models.ForeignKey:
     """Who did it: a person, or None when nobody did (a rule) or their account is gone.
 
-    Never a reverse relation on the user (`related_name="+"`); deleting the person keeps
-    the row and forgets the name.
+    No reverse relation on the user (`related_name="+"`); deleting the person keeps the
+    row and forgets the name. `blank=False` where a form must name someone.
     """
     options = {"null": True, "blank": True, "related_name": "+"} | options
     return models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, **options)
