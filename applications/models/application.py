@@ -186,8 +186,9 @@ class Application(LifecycleModel, Payment):
         Status.WITHDRAWN,
     }
 
-    #: Every way an application's status changes, each a method of the same name, and who
-    #: is told ("student", "employer": the organization's members).
+    #: Every way an application's status changes, each a method of the same name. `tell`:
+    #: who is emailed the news ("student", "employer": the organization's members), in the
+    #: email named after the state reached; `notify` names any other email.
     TRANSITIONS = Lifecycle(
         Status,
         mark_viewed=Transition(Status.SUBMITTED, Status.VIEWED, "marked viewed", stamp="viewed_at"),
