@@ -299,6 +299,29 @@ def test_a_row_released_and_claimed_again_meanwhile_is_not_marked_by_the_first_b
     assert rows[0].sent_at >= before and rows[0].next_attempt_at is None
 
 
+def test_marks_do_not_wait_for_the_disk_during_a_batch_only(db, backend, monkeypatch):
+    from django.db import connection
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    seen: list[str] = []
+    send = RecordingBackend.send_messages
+
+    def watching(self, messages):
+        seen.append(setting())
+        return send(self, messages)
+
+    monkeypatch.setattr(RecordingBackend, "send_messages", watching)
+
+    assert deliver_batch(_ids(_rows(2))) == 2
+
+    assert seen == ["off", "off"]
+    assert setting() == "on"
+
+
 def test_an_invalid_address_is_never_sent_whoever_queued_it(db, backend):
     rows = _rows(2)
     # A row stored before the address went away (or written straight to the table).
