@@ -108,7 +108,8 @@ class RecentChoicesFilter(admin.SimpleListFilter):
                 .order_by()
                 .values_list(*columns, "chosen_elsewhere", named=True)
             )
-            rows = recent.union(chosen, all=True)
+            # The recent rows first, in their order, then the chosen one.
+            rows = recent.union(chosen, all=True).order_by("chosen_elsewhere", *self.ordering)
         rows = list(rows)
         offered = [row for row in rows if not row.chosen_elsewhere]
         self.has_more = len(offered) > self.shown
