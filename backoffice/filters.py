@@ -1,4 +1,5 @@
-"""Changelists that open on a default filter, with "All" as an explicit choice."""
+"""List filters: changelists that open on a default filter, with "All" as an explicit choice,
+and filters with a single choice."""
 
 from __future__ import annotations
 
@@ -47,3 +48,19 @@ class StatusFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: value}),
                 "display": title,
             }
+
+
+class OneChoiceFilter(admin.SimpleListFilter):
+    """A filter with one choice besides "All": `choice` (value, label) narrows the list
+    with `narrow`."""
+
+    choice: tuple[str, str]
+
+    def lookups(self, request, model_admin):
+        return [self.choice]
+
+    def queryset(self, request, queryset):
+        return self.narrow(queryset) if self.value() == self.choice[0] else queryset
+
+    def narrow(self, queryset):
+        raise NotImplementedError
