@@ -70,7 +70,8 @@ def decide_on_applicants() -> Iterator[Reminder]:
         .filter(undecided__gt=0)
         .select_related("organization")
     )
-    staff = None
+    # Read once, at the first staff reminder: a queryset keeps what it has read.
+    staff = career_center_staff()
     for listing in listings:
         days_after = (today - listing.application_deadline).days
         context = {"listing": listing, "undecided": listing.undecided, "days_after": days_after}
@@ -85,7 +86,6 @@ def decide_on_applicants() -> Iterator[Reminder]:
                 _review_link(listing),
             )
         if days_after >= settings.REMINDER_DECIDE_STAFF_DAYS:
-            staff = list(career_center_staff()) if staff is None else staff
             yield from remind_each(
                 staff,
                 "applications.decide_staff",
@@ -241,9 +241,8 @@ def payment_escalation() -> Iterator[Reminder]:
         .filter(completed_at__gt=timezone.now() - timedelta(days=days + 14))
         .select_related("listing__organization", "student")
     )
-    staff = None
+    staff = career_center_staff()  # read at the first reminder, as in decide_on_applicants
     for application in late:
-        staff = list(career_center_staff()) if staff is None else staff
         yield from remind_each(
             staff,
             "applications.payment_staff",
