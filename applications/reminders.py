@@ -42,6 +42,19 @@ def _sides(application: Application) -> list[tuple[str, Iterable, str]]:
     ]
 
 
+def _to_student(application: Application, kind: str, dedupe_key: str, **context) -> Reminder:
+    """The email `applications/email/<kind>` to the application's student, about it and
+    linking to its page."""
+    return remind(
+        application.student,
+        f"applications.{kind}",
+        dedupe_key,
+        f"applications/email/{kind}",
+        {"application": application, "listing": application.listing, **context},
+        application.get_absolute_url(),
+    )
+
+
 @register("applications.decide")
 def decide_on_applicants() -> Iterator[Reminder]:
     """Employers with undecided applications 2 and 7 days after the deadline; staff after 14."""
@@ -57,7 +70,8 @@ def decide_on_applicants() -> Iterator[Reminder]:
         .filter(undecided__gt=0)
         .select_related("organization")
     )
-    staff = None
+    # Read once, at the first staff reminder: a queryset keeps what it has read.
+    staff = career_center_staff()
     for listing in listings:
         days_after = (today - listing.application_deadline).days
         context = {"listing": listing, "undecided": listing.undecided, "days_after": days_after}
@@ -72,7 +86,6 @@ def decide_on_applicants() -> Iterator[Reminder]:
                 _review_link(listing),
             )
         if days_after >= settings.REMINDER_DECIDE_STAFF_DAYS:
-            staff = list(career_center_staff()) if staff is None else staff
             yield from remind_each(
                 staff,
                 "applications.decide_staff",
@@ -92,14 +105,11 @@ def offer_expiring() -> Iterator[Reminder]:
         status=S.OFFERED, offer_expires_at__gt=now, offer_expires_at__lte=soon
     ).select_related("listing__organization", "student")
     for application in offers:
-        yield remind(
-            application.student,
-            "applications.offer_expiring",
+        yield _to_student(
+            application,
+            "offer_expiring",
             # One per offer: an offer made again later has another offered_at.
             f"applications.offer_expiring:{application.pk}:{application.offered_at:%Y%m%d%H%M%S}",
-            "applications/email/offer_expiring",
-            {"application": application, "listing": application.listing},
-            application.get_absolute_url(),
         )
 
 
@@ -113,10 +123,10 @@ def project_due() -> Iterator[Reminder]:
         listing__due_date__lte=today + timedelta(days=max(offsets)),
     ).select_related("listing__organization", "student")
     for application in working:
-        listing, student = application.listing, application.student
+        listing = application.listing
         days_left = (listing.due_date - today).days
-        context = {"application": application, "listing": listing, "days_left": days_left}
         if days_left < 0:
+            context = {"application": application, "listing": listing, "days_left": days_left}
             for side, people, link in _sides(application):
                 yield from remind_each(
                     people,
@@ -135,13 +145,11 @@ def project_due() -> Iterator[Reminder]:
         )
         if offset is None:
             continue
-        yield remind(
-            student,
-            "applications.project_due",
+        yield _to_student(
+            application,
+            "project_due",
             f"applications.project_due:{offset}d:{application.pk}",
-            "applications/email/project_due",
-            context,
-            application.get_absolute_url(),
+            days_left=days_left,
         )
 
 
@@ -214,15 +222,12 @@ def payment_confirm_reminders() -> Iterator[Reminder]:
         - timedelta(days=settings.REMINDER_PAYMENT_CONFIRM_DAYS),
     ).select_related("listing__organization", "student")
     for application in recorded:
-        yield remind(
-            application.student,
-            "applications.payment_confirm",
+        yield _to_student(
+            application,
+            "payment_confirm",
             # One per recording: a payment recorded again is asked about again.
             f"applications.payment_confirm:{application.pk}:"
             f"{application.payment_recorded_at:%Y%m%d%H%M%S}",
-            "applications/email/payment_confirm",
-            {"application": application, "listing": application.listing},
-            application.get_absolute_url(),
         )
 
 
@@ -236,9 +241,8 @@ def payment_escalation() -> Iterator[Reminder]:
         .filter(completed_at__gt=timezone.now() - timedelta(days=days + 14))
         .select_related("listing__organization", "student")
     )
-    staff = None
+    staff = career_center_staff()  # read at the first reminder, as in decide_on_applicants
     for application in late:
-        staff = list(career_center_staff()) if staff is None else staff
         yield from remind_each(
             staff,
             "applications.payment_staff",

@@ -1,5 +1,6 @@
-"""Changelists that open on a default filter, with "All" as an explicit choice; filters over
-a growing related table that offer its most recent rows only."""
+"""List filters: changelists that open on a default filter, with "All" as an explicit choice;
+filters with a single choice; filters over a growing related table that offer its most recent
+rows only."""
 
 from __future__ import annotations
 
@@ -125,3 +126,19 @@ class RecentChoicesFilter(admin.SimpleListFilter):
         if pk is None:
             return queryset.none()
         return queryset.filter(**{self.field_path: pk})
+
+
+class OneChoiceFilter(admin.SimpleListFilter):
+    """A filter with one choice besides "All": `choice` (value, label) narrows the list
+    with `narrow`."""
+
+    choice: tuple[str, str]
+
+    def lookups(self, request, model_admin):
+        return [self.choice]
+
+    def queryset(self, request, queryset):
+        return self.narrow(queryset) if self.value() == self.choice[0] else queryset
+
+    def narrow(self, queryset):
+        raise NotImplementedError

@@ -7,11 +7,13 @@ parameter then moves every emailed link with it, and the list opens with the fil
 email promises selected.
 
     admin_link("admin:listings_listing_changelist", filters={ListingStatusFilter: "submitted"})
+
+A model field given a set of values selects any of them (`status__in`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +37,13 @@ def filter_parameter(key: type[SimpleListFilter] | Field) -> str:
     raise TypeError(f"Not a list filter class or a model field: {key!r}")
 
 
+def _query_item(key: type[SimpleListFilter] | Field, value: Any) -> tuple[str, Any]:
+    """One filter of a changelist link: its parameter and value."""
+    if isinstance(key, Field) and isinstance(value, Set):
+        return f"{key.name}__in", ",".join(sorted(value))
+    return filter_parameter(key), value
+
+
 def admin_link(
     viewname: str,
     *,
@@ -44,7 +53,7 @@ def admin_link(
     """The path of an admin page; for a changelist, with `filters` selected."""
     path = reverse(viewname, args=args)
     if filters:
-        path += "?" + urlencode({filter_parameter(key): value for key, value in filters.items()})
+        path += "?" + urlencode(dict(_query_item(key, value) for key, value in filters.items()))
     return path
 
 

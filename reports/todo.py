@@ -15,13 +15,16 @@ def exports_in_progress(request: HttpRequest) -> list[Todo]:
     """CSV exports still waiting for, or in, the background task."""
     unfinished = Export.objects.unfinished()
     figures = unfinished.aggregate(count=Count("pk"), oldest=Min("created_at"))
-    statuses = ",".join(sorted([Export.Status.PENDING, Export.Status.RUNNING]))
+    status = Export._meta.get_field("status")
     return [
         Todo(
             count=figures["count"],
             one="export is being prepared",
             many="exports are being prepared",
-            url=f"{admin_link('admin:reports_export_changelist')}?status__in={statuses}",
+            url=admin_link(
+                "admin:reports_export_changelist",
+                filters={status: {Export.Status.PENDING, Export.Status.RUNNING}},
+            ),
             detail=waiting_since(figures["oldest"]),
         )
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.template.defaultfilters import linebreaksbr
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -62,6 +63,28 @@ def work_links_html(application: Application) -> str:
     return format_html(
         "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((web_link(u),) for u in links))
     )
+
+
+class ApplicationPagesMixin:
+    """What an application's page shows alike on both sites: its listing, the student's
+    pitch, résumé and the links to their work."""
+
+    @admin.display(description="listing")
+    def listing_link(self, obj: Application) -> str:
+        url = reverse(f"{self.admin_site.name}:listings_listing_change", args=[obj.listing_id])
+        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
+
+    @admin.display(description="pitch")
+    def pitch_text(self, obj: Application) -> str:
+        return paragraphs(obj.pitch)
+
+    @admin.display(description="résumé")
+    def resume_file(self, obj: Application) -> str:
+        return resume_link(obj)
+
+    @admin.display(description="work links")
+    def work_links_list(self, obj: Application) -> str:
+        return work_links_html(obj)
 
 
 # --- Event history, read-only ----------------------------------------------------------------

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
@@ -19,18 +18,17 @@ from applications.admin.common import (
     DECISION_DATES,
     EMPTY,
     ApplicationEventInline,
+    ApplicationPagesMixin,
     Status,
     paragraphs,
-    resume_link,
     skills_match_text,
     web_link,
-    work_links_html,
 )
 from applications.admin.todo import feedback_due
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm, RecordPaymentForm
 from applications.models import Application, ApplicationEvent, Feedback
 from backoffice.changelists import LargeTableAdminMixin
-from backoffice.filters import RecentChoicesFilter
+from backoffice.filters import OneChoiceFilter, RecentChoicesFilter
 from backoffice.history import EmployerHistoryMixin
 from backoffice.readonly import ReadOnlyAdminMixin
 from backoffice.search import IndexedSearchMixin
@@ -132,6 +130,18 @@ EMPLOYER_STEPS = step_table(
 )
 
 
+def profile_field(name: str, description: str):
+    """An admin display of one field of the applicant's profile ("—" when not given)."""
+
+    @admin.display(description=description)
+    def display(model_admin, obj: Application) -> str:
+        profile = model_admin._profile(obj)
+        value = getattr(profile, name) if profile else None
+        return str(value) if value else EMPTY
+
+    return display
+
+
 class EmployerApplicationEventInline(EmployerHistoryMixin, ApplicationEventInline):
     """The same history for the organization: the student named as such, staff as the career center."""
 
@@ -164,21 +174,20 @@ class OwnListingFilter(RecentChoicesFilter):
         )
 
 
-class FeedbackToGiveFilter(admin.SimpleListFilter):
+class FeedbackToGiveFilter(OneChoiceFilter):
     """Completed engagements still waiting for the organization's feedback."""
 
     title = "your feedback"
     parameter_name = "feedback"
+    choice = ("due", "Still to give")
 
-    def lookups(self, request, model_admin):
-        return [("due", "Still to give")]
-
-    def queryset(self, request, queryset):
-        return feedback_due(queryset) if self.value() == "due" else queryset
+    def narrow(self, queryset):
+        return feedback_due(queryset)
 
 
 @admin.register(Application, site=employer_site)
 class EmployerApplicationAdmin(
+    ApplicationPagesMixin,
     ReadOnlyAdminMixin,
     IndexedSearchMixin,
     LargeTableAdminMixin,
@@ -426,11 +435,6 @@ class EmployerApplicationAdmin(
     def listing_title(self, obj: Application) -> str:
         return obj.listing.title
 
-    @admin.display(description="listing")
-    def listing_link(self, obj: Application) -> str:
-        url = reverse(f"{self.admin_site.name}:listings_listing_change", args=[obj.listing_id])
-        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
-
     @admin.display(description="skills match", ordering="skills_matched")
     def skills_match(self, obj: Application) -> str:
         return skills_match_text(obj)
@@ -439,37 +443,19 @@ class EmployerApplicationAdmin(
     def applied_on(self, obj: Application):
         return obj.created_at
 
-    @admin.display(description="pitch")
-    def pitch_text(self, obj: Application) -> str:
-        return paragraphs(obj.pitch)
-
     @admin.display(description="available until the due date")
     def availability(self, obj: Application) -> str:
         if obj.availability_confirmed:
             return f"Confirmed: can finish by {date_format(obj.listing.due_date, 'j F Y')}."
         return "Not confirmed."
 
-    @admin.display(description="résumé")
-    def resume_file(self, obj: Application) -> str:
-        return resume_link(obj)
-
     def _profile(self, obj: Application):
         return getattr(obj.student, "student_profile", None)
 
-    @admin.display(description="school")
-    def profile_school(self, obj: Application) -> str:
-        profile = self._profile(obj)
-        return (profile.school if profile else "") or EMPTY
-
-    @admin.display(description="program")
-    def profile_program(self, obj: Application) -> str:
-        profile = self._profile(obj)
-        return (profile.program if profile else "") or EMPTY
-
-    @admin.display(description="graduation year")
-    def profile_graduation_year(self, obj: Application) -> str:
-        profile = self._profile(obj)
-        return str(profile.graduation_year) if profile and profile.graduation_year else EMPTY
+    profile_school = profile_field("school", "school")
+    profile_program = profile_field("program", "program")
+    profile_graduation_year = profile_field("graduation_year", "graduation year")
+    profile_weekly_hours = profile_field("weekly_hours", "hours a week")
 
     @admin.display(description="skills")
     def profile_skills(self, obj: Application) -> str:
@@ -516,19 +502,10 @@ class EmployerApplicationAdmin(
             format_html_join("", "<li>{}: {}</li>", ((lbl, web_link(url)) for lbl, url in links)),
         )
 
-    @admin.display(description="hours a week")
-    def profile_weekly_hours(self, obj: Application) -> str:
-        profile = self._profile(obj)
-        return str(profile.weekly_hours) if profile and profile.weekly_hours else EMPTY
-
     @admin.display(description="bio")
     def profile_bio(self, obj: Application) -> str:
         profile = self._profile(obj)
         return paragraphs(profile.bio) if profile else EMPTY
-
-    @admin.display(description="work links")
-    def work_links_list(self, obj: Application) -> str:
-        return work_links_html(obj)
 
     @admin.display(description="note with the work")
     def work_note_text(self, obj: Application) -> str:

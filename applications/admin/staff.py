@@ -4,55 +4,48 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html
 
-from applications.admin.common import (
-    DECISION_DATES,
-    ApplicationEventInline,
-    paragraphs,
-    resume_link,
-    work_links_html,
-)
+from applications.admin.common import DECISION_DATES, ApplicationEventInline, ApplicationPagesMixin
 from applications.admin.todo import left_undecided
 from applications.models import Application, Feedback
 from backoffice.changelists import LargeTableAdminMixin
+from backoffice.filters import OneChoiceFilter
 from backoffice.readonly import ReadOnlyAdminMixin
 from backoffice.search import IndexedSearchMixin
 
 
-class DecisionOverdueFilter(admin.SimpleListFilter):
+class DecisionOverdueFilter(OneChoiceFilter):
     """Applications left without a decision long after their listing's deadline."""
 
     title = "decision"
     parameter_name = "decision"
+    choice = ("overdue", "Overdue")
 
-    def lookups(self, request, model_admin):
-        return [("overdue", "Overdue")]
-
-    def queryset(self, request, queryset):
-        return left_undecided(queryset) if self.value() == "overdue" else queryset
+    def narrow(self, queryset):
+        return left_undecided(queryset)
 
 
-class PaymentLateFilter(admin.SimpleListFilter):
+class PaymentLateFilter(OneChoiceFilter):
     """Completed engagements whose payment is still unconfirmed after the escalation delay."""
 
     title = "payment"
     parameter_name = "payment_late"
 
-    def lookups(self, request, model_admin):
-        days = settings.PAYMENT_ESCALATION_DAYS
-        return [("1", f"unconfirmed {days} days after completion")]
+    @property
+    def choice(self) -> tuple[str, str]:
+        return ("1", f"unconfirmed {settings.PAYMENT_ESCALATION_DAYS} days after completion")
 
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.unpaid_after(settings.PAYMENT_ESCALATION_DAYS)
-        return queryset
+    def narrow(self, queryset):
+        return queryset.unpaid_after(settings.PAYMENT_ESCALATION_DAYS)
 
 
 @admin.register(Application)
 class ApplicationAdmin(
-    ReadOnlyAdminMixin, IndexedSearchMixin, LargeTableAdminMixin, admin.ModelAdmin
+    ApplicationPagesMixin,
+    ReadOnlyAdminMixin,
+    IndexedSearchMixin,
+    LargeTableAdminMixin,
+    admin.ModelAdmin,
 ):
     """Every application, read-only: staff follow engagements; decisions are the employers'."""
 
@@ -108,23 +101,6 @@ class ApplicationAdmin(
     @admin.display(description="organization", ordering="listing__organization__name")
     def organization(self, obj: Application) -> str:
         return str(obj.listing.organization)
-
-    @admin.display(description="listing")
-    def listing_link(self, obj: Application) -> str:
-        url = reverse("admin:listings_listing_change", args=[obj.listing_id])
-        return format_html('<a href="{}">{}</a>', url, obj.listing.title)
-
-    @admin.display(description="pitch")
-    def pitch_text(self, obj: Application) -> str:
-        return paragraphs(obj.pitch)
-
-    @admin.display(description="résumé")
-    def resume_file(self, obj: Application) -> str:
-        return resume_link(obj)
-
-    @admin.display(description="work links")
-    def work_links_list(self, obj: Application) -> str:
-        return work_links_html(obj)
 
 
 @admin.register(Feedback)

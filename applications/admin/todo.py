@@ -54,10 +54,6 @@ def left_undecided(applications):
     return applications.undecided().filter(listing__application_deadline__lt=overdue_deadline())
 
 
-def _status_in(statuses) -> str:
-    return ",".join(sorted(statuses))
-
-
 @provides("employer", order=10)
 def applicants_waiting(request: HttpRequest) -> list[Todo]:
     """Applicants to decide on, offers out, work to review and feedback to give: one query."""
@@ -106,7 +102,7 @@ def applicants_waiting(request: HttpRequest) -> list[Todo]:
             count=figures["undecided"],
             one="applicant waits for your decision",
             many="applicants wait for your decision",
-            url=f"{admin_link(changelist)}?status__in={_status_in(Application.PRE_OFFER)}",
+            url=admin_link(changelist, filters={status: Application.PRE_OFFER}),
             detail=decide_detail,
         ),
         Todo(
