@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, QuerySet
 
@@ -77,7 +76,7 @@ class ListingFilter(django_filters.FilterSet):
         label="Search",
         method="search",
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        widget=widgets.TextInput(attrs={"type": "search", "autocomplete": "off"}),
         help_text="Words from the title, skills or description. Use quotes for a phrase.",
     )
     industry = ListedChoiceFilter(
@@ -108,6 +107,7 @@ class ListingFilter(django_filters.FilterSet):
         min_value=0,
         max_value=100_000,
         help_text="The fee divided by the estimated hours, in the listing's currency.",
+        widget=widgets.NumberInput,
     )
     max_hours = django_filters.NumberFilter(
         label="At most this many hours",
@@ -115,6 +115,7 @@ class ListingFilter(django_filters.FilterSet):
         lookup_expr="lte",
         min_value=0,
         max_value=100_000,
+        widget=widgets.NumberInput,
     )
     sort = django_filters.ChoiceFilter(
         label="Sort by",
