@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -260,6 +260,18 @@ class ListingDetailView(VisitorCacheMixin, DetailView):
     def get_queryset(self):
         return Listing.objects.visible_to(self.request.user).with_card_data()
 
+    def get_object(self, queryset=None) -> Listing:
+        # Nearly every listing opened is public, which everyone may see: looked for there
+        # first, with a query simpler to build and to plan than "public, or of one of this
+        # person's organizations". Only a miss asks what else this person may open.
+        try:
+            listing = super().get_object(Listing.objects.public().with_card_data())
+        except Http404:
+            self.found_public = False
+            return super().get_object(queryset)
+        self.found_public = True
+        return listing
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         listing: Listing = self.object
@@ -267,8 +279,11 @@ class ListingDetailView(VisitorCacheMixin, DetailView):
         is_open = listing.is_open
         context.update(
             is_open=is_open,
-            # Asked only of a listing not open: an open one is public by definition.
-            is_public=is_open or Listing.objects.public().filter(pk=listing.pk).exists(),
+            # Asked only of a listing found among the non-public ones this person may see
+            # (its organization's, or staff's), which may have become public meanwhile.
+            is_public=self.found_public
+            or is_open
+            or Listing.objects.public().filter(pk=listing.pk).exists(),
             can_save=not user.is_authenticated or user.is_student,
             is_saved=user.is_authenticated
             and user.is_student
