@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from lifecycle.fields import actor_field
 
 
 class LifecycleEvent(models.Model):
@@ -13,9 +14,7 @@ class LifecycleEvent(models.Model):
     #: Who did it, when nobody did: a rule, a deadline, the reports threshold.
     AUTOMATIC = "MicroIntern (automatic)"
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = actor_field()
     #: Empty for the first event of a new object.
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)

@@ -9,7 +9,7 @@ the outbox to leave after commit.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,15 +24,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Transition:
-    """One move of a lifecycle: from any state in `source` to `target`.
+    """One move of a lifecycle: from `source` (one state, or any of a set) to `target`.
 
     `verb` says what the move does to the object, for the refusal message ("it cannot
-    be published"). `stamp` names the datetime fields set to the moment of the change,
-    `stamp_by` the field set to who made it. `guard` names a model method called under
-    the row lock once the state is right; it raises ValidationError to refuse. `notify`
-    maps an email kind to the audiences told, sent by the model's `transition_notice`.
-    A transition whose target depends on the object (reinstating what was suspended)
-    lists its possible targets; the caller then says which.
+    be published"). `stamp` names the datetime field (or fields) set to the moment of the
+    change, `stamp_by` the field set to who made it. `guard` names a model method called
+    under the row lock once the state is right; it raises ValidationError to refuse.
+    `tell` names who is emailed the news of the new state (the audience, or audiences, the
+    model's `transition_notice` knows), in the email named after it: an application
+    reaching "offered" sends the kind "offered". `notify` maps any other email kind to
+    its audiences. A transition whose target depends on the object (reinstating what was
+    suspended) lists its possible targets; the caller then says which.
+
+    Source, target and verb may be given in that order:
+    `Transition(Status.SUBMITTED, Status.SHORTLISTED, "shortlisted", tell="student")`.
     """
 
     source: frozenset[str]
@@ -41,13 +46,33 @@ class Transition:
     stamp: tuple[str, ...] = ()
     stamp_by: str = ""
     guard: str = ""
+    tell: tuple[str, ...] = ()
     notify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     name: str = ""
+
+    def __post_init__(self) -> None:
+        # A lone state, field or audience may be written alone; stored, they are collections,
+        # and `notify` holds every email, the one `tell` sends included.
+        set_field = object.__setattr__  # the dataclass is frozen
+        set_field(self, "source", frozenset(_as_tuple(self.source)))
+        set_field(self, "stamp", _as_tuple(self.stamp))
+        set_field(self, "tell", _as_tuple(self.tell))
+        notify = {kind: _as_tuple(audiences) for kind, audiences in self.notify.items()}
+        if self.tell:
+            if not isinstance(self.target, str):
+                raise ImproperlyConfigured("A transition with several targets names its emails.")
+            notify = {str(self.target): self.tell} | notify
+        set_field(self, "notify", notify)
 
     @property
     def targets(self) -> tuple[str, ...]:
         """Every state this transition may lead to."""
         return (self.target,) if isinstance(self.target, str) else tuple(self.target)
+
+
+def _as_tuple(value: str | Iterable[str]) -> tuple[str, ...]:
+    """One name alone, or several, as a tuple."""
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 class Lifecycle(Mapping[str, Transition]):
@@ -59,14 +84,13 @@ class Lifecycle(Mapping[str, Transition]):
         self.states = states
         self.field = field
         for name, transition in transitions.items():
-            unknown = (set(transition.source) | set(transition.targets)) - set(states.values)
+            unknown = (transition.source | set(transition.targets)) - set(states.values)
             if unknown:
                 raise ImproperlyConfigured(
                     f"Transition {name!r} names states {states.__qualname__} lacks: {unknown}."
                 )
         self._transitions = {
-            name: replace(transition, name=name, source=frozenset(transition.source))
-            for name, transition in transitions.items()
+            name: replace(transition, name=name) for name, transition in transitions.items()
         }
 
     def __getitem__(self, name: str) -> Transition:

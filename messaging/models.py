@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from lifecycle import choices_constraint
+from lifecycle.fields import actor_field
 from messaging import scam
 
 
@@ -93,9 +94,7 @@ class Message(models.Model):
     MAX_LENGTH = 2000
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    author = actor_field(blank=False)
     side = models.CharField(max_length=20, choices=Side.choices)
     body = models.TextField(max_length=MAX_LENGTH)
     #: What the scam guard found in it ("telegram", "deposit"): the student is warned.
@@ -169,13 +168,7 @@ class MessageReport(models.Model):
     reason = models.TextField(max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    reviewed_by = actor_field()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -229,18 +222,10 @@ class CheckIn(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="check_ins")
     side = models.CharField(max_length=20, choices=Side.choices)
     answer = models.CharField(max_length=20, choices=Answer.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    by = actor_field(blank=False)
     created_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    handled_by = actor_field()
 
     objects = CheckInQuerySet.as_manager()
 

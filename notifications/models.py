@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from lifecycle import StatusIs, choices_constraint
+from lifecycle.fields import state_field
 
 
 class Category(models.TextChoices):
@@ -216,9 +217,7 @@ class Notification(models.Model):
     body_html = models.TextField(blank=True)
     link = models.CharField(max_length=500, blank=True)
     dedupe_key = models.CharField(max_length=255, unique=True)
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = state_field(Status, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claimed_at = models.DateTimeField(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.uploads import private_storage
 from lifecycle import StatusIs, choices_constraint
+from lifecycle.fields import state_field
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +70,7 @@ class Export(models.Model):
         help_text="The staff member asked for student email addresses in the file.",
     )
     delivery = models.CharField(max_length=20, choices=Delivery.choices)
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = state_field(Status, default=Status.PENDING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to=export_path, storage=private_storage, blank=True)

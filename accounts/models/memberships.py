@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
+from lifecycle.fields import actor_field, state_field
 
 if TYPE_CHECKING:
     from accounts.models.organizations import Organization
@@ -45,20 +46,18 @@ class Membership(LifecycleModel, models.Model):
     TRANSITIONS = Lifecycle(
         Status,
         # The requester confirmed their address: the owners see the request.
-        confirm=Transition(
-            source={Status.UNCONFIRMED}, target=Status.REQUESTED, guard="_check_address_confirmed"
-        ),
+        confirm=Transition(Status.UNCONFIRMED, Status.REQUESTED, guard="_check_address_confirmed"),
         approve=Transition(
-            source={Status.REQUESTED, Status.REMOVED},
-            target=Status.ACTIVE,
-            stamp=("decided_at",),
+            {Status.REQUESTED, Status.REMOVED},
+            Status.ACTIVE,
+            stamp="decided_at",
             stamp_by="decided_by",
-            notify={"join_approved": ("member",)},
+            notify={"join_approved": "member"},
         ),
         remove=Transition(
-            source={Status.UNCONFIRMED, Status.REQUESTED, Status.ACTIVE},
-            target=Status.REMOVED,
-            stamp=("decided_at",),
+            {Status.UNCONFIRMED, Status.REQUESTED, Status.ACTIVE},
+            Status.REMOVED,
+            stamp="decided_at",
             stamp_by="decided_by",
             guard="_check_another_owner_remains",
         ),
@@ -75,14 +74,10 @@ class Membership(LifecycleModel, models.Model):
         "accounts.Organization", on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
-    )
+    status = state_field(Status, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = actor_field()
 
     objects = MembershipQuerySet.as_manager()
 

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from accounts.models.memberships import Membership
 from accounts.models.users import User
 from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
+from lifecycle.fields import actor_field, state_field
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -81,26 +82,24 @@ class Organization(LifecycleModel, models.Model):
         field="verification",
         # The members hear each decision of the career center about their organization.
         verify=Transition(
-            source={Verification.PENDING},
-            target=Verification.VERIFIED,
-            stamp=("verified_at",),
+            Verification.PENDING,
+            Verification.VERIFIED,
+            stamp="verified_at",
             stamp_by="verified_by",
-            notify={"organization_verified": ("members",)},
+            notify={"organization_verified": "members"},
         ),
         suspend=Transition(
-            source={Verification.PENDING, Verification.VERIFIED},
-            target=Verification.SUSPENDED,
-            notify={"organization_suspended": ("members",)},
+            {Verification.PENDING, Verification.VERIFIED},
+            Verification.SUSPENDED,
+            notify={"organization_suspended": "members"},
         ),
         # Back to where it was before the suspension (see `reinstate`).
         reinstate=Transition(
-            source={Verification.SUSPENDED},
-            target=(Verification.PENDING, Verification.VERIFIED),
-            notify={"organization_reinstated": ("members",)},
+            Verification.SUSPENDED,
+            (Verification.PENDING, Verification.VERIFIED),
+            notify={"organization_reinstated": "members"},
         ),
-        return_to_verification=Transition(
-            source={Verification.VERIFIED}, target=Verification.PENDING
-        ),
+        return_to_verification=Transition(Verification.VERIFIED, Verification.PENDING),
     )
 
     name = models.CharField(max_length=200)
@@ -114,20 +113,9 @@ class Organization(LifecycleModel, models.Model):
     )
     description = models.TextField(blank=True, max_length=5000)
     logo = models.ImageField(upload_to=organization_logo_path, blank=True)
-    verification = models.CharField(
-        max_length=20,
-        choices=Verification.choices,
-        default=Verification.PENDING,
-        db_index=True,
-    )
+    verification = state_field(Verification, default=Verification.PENDING)
     verified_at = models.DateTimeField(null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    verified_by = actor_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.uploads import private_storage, validate_resume
 from applications.models.payment import Payment, PaymentStatus
 from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
+from lifecycle.fields import state_field
 from listings.models import Listing
 
 if TYPE_CHECKING:
@@ -173,6 +174,8 @@ class Application(LifecycleModel, Payment):
     PRE_ACCEPTANCE = PRE_OFFER | {Status.OFFERED}
     ENGAGED = {Status.ACCEPTED, Status.WORK_SUBMITTED, Status.REVISION_REQUESTED, Status.COMPLETED}
     IN_PROGRESS = {Status.ACCEPTED, Status.WORK_SUBMITTED, Status.REVISION_REQUESTED}
+    #: Engagements whose work the student owes (first version or revision).
+    WORK_DUE = {Status.ACCEPTED, Status.REVISION_REQUESTED}
     UNSETTLED = PRE_ACCEPTANCE | IN_PROGRESS
     FINAL = {
         Status.DECLINED,
@@ -183,93 +186,62 @@ class Application(LifecycleModel, Payment):
         Status.WITHDRAWN,
     }
 
-    #: Every way an application's status changes, each a method of the same name, with the
-    #: emails it sends: kind → who is told ("student", "employer": the organization's members).
+    #: Every way an application's status changes, each a method of the same name. `tell`:
+    #: who is emailed the news ("student", "employer": the organization's members), in the
+    #: email named after the state reached; `notify` names any other email.
     TRANSITIONS = Lifecycle(
         Status,
-        mark_viewed=Transition(
-            source={Status.SUBMITTED},
-            target=Status.VIEWED,
-            verb="marked viewed",
-            stamp=("viewed_at",),
-        ),
+        mark_viewed=Transition(Status.SUBMITTED, Status.VIEWED, "marked viewed", stamp="viewed_at"),
         shortlist=Transition(
-            source={Status.SUBMITTED, Status.VIEWED},
-            target=Status.SHORTLISTED,
-            verb="shortlisted",
-            notify={"shortlisted": ("student",)},
+            {Status.SUBMITTED, Status.VIEWED}, Status.SHORTLISTED, "shortlisted", tell="student"
         ),
         offer=Transition(
-            source=PRE_OFFER,
-            target=Status.OFFERED,
-            verb="offered",
-            stamp=("offered_at", "decided_at"),
-            notify={"offered": ("student",)},
+            PRE_OFFER, Status.OFFERED, "offered", stamp=("offered_at", "decided_at"), tell="student"
         ),
         accept=Transition(
-            source={Status.OFFERED},
-            target=Status.ACCEPTED,
-            verb="accepted",
-            stamp=("accepted_at",),
-            notify={"accepted": ("employer",)},
+            Status.OFFERED, Status.ACCEPTED, "accepted", stamp="accepted_at", tell="employer"
         ),
         decline=Transition(
-            source={Status.OFFERED},
-            target=Status.DECLINED,
-            verb="declined",
-            notify={"declined": ("student", "employer")},
+            Status.OFFERED, Status.DECLINED, "declined", tell=("student", "employer")
         ),
         expire_offer=Transition(
-            source={Status.OFFERED},
-            target=Status.OFFER_EXPIRED,
-            verb="expired",
-            notify={"offer_expired": ("student", "employer")},
+            Status.OFFERED, Status.OFFER_EXPIRED, "expired", tell=("student", "employer")
         ),
         withdraw=Transition(
-            source=PRE_ACCEPTANCE,
-            target=Status.WITHDRAWN,
-            verb="withdrawn",
-            notify={"withdrawn": ("student", "employer")},
+            PRE_ACCEPTANCE, Status.WITHDRAWN, "withdrawn", tell=("student", "employer")
         ),
         # The student deleted their account while working: the organization is told.
-        leave=Transition(
-            source=IN_PROGRESS,
-            target=Status.INCOMPLETE,
-            verb="ended",
-            notify={"left": ("employer",)},
-        ),
+        leave=Transition(IN_PROGRESS, Status.INCOMPLETE, "ended", notify={"left": "employer"}),
         not_select=Transition(
-            source=PRE_OFFER,
-            target=Status.NOT_SELECTED,
-            verb="marked not selected",
-            stamp=("decided_at",),
-            notify={"not_selected": ("student",)},
+            PRE_OFFER,
+            Status.NOT_SELECTED,
+            "marked not selected",
+            stamp="decided_at",
+            tell="student",
         ),
         submit_work=Transition(
-            source={Status.ACCEPTED, Status.REVISION_REQUESTED},
-            target=Status.WORK_SUBMITTED,
-            verb="submitted as work",
-            stamp=("work_submitted_at",),
-            notify={"work_submitted": ("employer",)},
+            WORK_DUE,
+            Status.WORK_SUBMITTED,
+            "submitted as work",
+            stamp="work_submitted_at",
+            tell="employer",
         ),
         request_revision=Transition(
-            source={Status.WORK_SUBMITTED},
-            target=Status.REVISION_REQUESTED,
-            verb="sent back for revision",
-            notify={"revision_requested": ("student",)},
+            Status.WORK_SUBMITTED,
+            Status.REVISION_REQUESTED,
+            "sent back for revision",
+            tell="student",
         ),
         complete=Transition(
-            source={Status.WORK_SUBMITTED},
-            target=Status.COMPLETED,
-            verb="marked complete",
-            stamp=("completed_at",),
-            notify={"completed": ("student",), "feedback_requested": ("employer",)},
+            Status.WORK_SUBMITTED,
+            Status.COMPLETED,
+            "marked complete",
+            stamp="completed_at",
+            tell="student",
+            notify={"feedback_requested": "employer"},
         ),
         mark_incomplete=Transition(
-            source=IN_PROGRESS,
-            target=Status.INCOMPLETE,
-            verb="marked incomplete",
-            notify={"incomplete": ("student",)},
+            IN_PROGRESS, Status.INCOMPLETE, "marked incomplete", tell="student"
         ),
     )
 
@@ -288,9 +260,7 @@ class Application(LifecycleModel, Payment):
         blank=True,
         validators=[validate_resume],
     )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
-    )
+    status = state_field(Status, default=Status.SUBMITTED)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     viewed_at = models.DateTimeField(null=True, blank=True)
@@ -373,7 +343,7 @@ class Application(LifecycleModel, Payment):
             )
         if self.status == s.OFFERED:
             return NextStep("Respond to the offer by", self.offer_expires_at)
-        if self.status in {s.ACCEPTED, s.REVISION_REQUESTED}:
+        if self.status in self.WORK_DUE:
             return NextStep("Submit your work by", listing.due_date)
         if self.status == s.WORK_SUBMITTED:
             return NextStep(

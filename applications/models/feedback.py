@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from applications.models.application import Application
 from lifecycle import choices_constraint
+from lifecycle.fields import actor_field
 from notifications.outbox import queue_email
 
 
@@ -40,9 +41,7 @@ class Feedback(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="feedback")
     author_role = models.CharField(max_length=10, choices=Author.choices)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    author = actor_field(blank=False)
     rating = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from lifecycle import Lifecycle, StatusIs, Transition
+from lifecycle.fields import state_field
 
 
 class PaymentStatus(models.TextChoices):
@@ -25,40 +26,35 @@ class Payment(models.Model):
     """The payment of a completed engagement, confirmed by both sides (mixed into Application)."""
 
     PaymentStatus = PaymentStatus
+    #: Where the organization has a payment to record: none yet, or the student says the
+    #: recorded one has not arrived.
+    AWAITING_PAYMENT = {PaymentStatus.UNPAID, PaymentStatus.MISSING}
 
     #: How the payment moves; each transition a method of the same name, with its emails.
     PAYMENT = Lifecycle(
         PaymentStatus,
         field="payment_status",
         record_payment=Transition(
-            source={PaymentStatus.UNPAID, PaymentStatus.MISSING},
-            target=PaymentStatus.RECORDED,
-            verb="recorded as paid",
-            stamp=("payment_recorded_at",),
+            AWAITING_PAYMENT,
+            PaymentStatus.RECORDED,
+            "recorded as paid",
+            stamp="payment_recorded_at",
             guard="_check_payment_due",
-            notify={"payment_recorded": ("student",)},
+            tell="student",
         ),
         confirm_payment=Transition(
-            source={PaymentStatus.RECORDED, PaymentStatus.MISSING},
-            target=PaymentStatus.PAID,
-            verb="confirmed as paid",
-            stamp=("payment_confirmed_at",),
-            notify={"payment_confirmed": ("employer",)},
+            {PaymentStatus.RECORDED, PaymentStatus.MISSING},
+            PaymentStatus.PAID,
+            "confirmed as paid",
+            stamp="payment_confirmed_at",
+            notify={"payment_confirmed": "employer"},
         ),
         report_payment_missing=Transition(
-            source={PaymentStatus.RECORDED},
-            target=PaymentStatus.MISSING,
-            verb="reported as not paid",
-            notify={"payment_missing": ("employer",)},
+            PaymentStatus.RECORDED, PaymentStatus.MISSING, "reported as not paid", tell="employer"
         ),
     )
 
-    payment_status = models.CharField(
-        max_length=20,
-        choices=PaymentStatus.choices,
-        default=PaymentStatus.UNPAID,
-        db_index=True,
-    )
+    payment_status = state_field(PaymentStatus, default=PaymentStatus.UNPAID)
     paid_on = models.DateField("paid on", null=True, blank=True)
     payment_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     payment_reference = models.CharField(max_length=100, blank=True)
@@ -73,10 +69,7 @@ class Payment(models.Model):
     @property
     def payment_due(self) -> bool:
         """The work is complete and the organization has a payment to record."""
-        return (
-            self.status == self.Status.COMPLETED
-            and self.payment_status in self.PAYMENT["record_payment"].source
-        )
+        return self.status == self.Status.COMPLETED and self.payment_status in self.AWAITING_PAYMENT
 
     @property
     def payment_summary(self) -> str:

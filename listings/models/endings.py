@@ -35,13 +35,7 @@ class ListingEndings:
     def reject(self, *, by, reason: str, note: str = "") -> None:
         """Refuse a submitted listing for good; applicants from before an edit are told."""
         with transaction.atomic():
-            self.apply_transition(
-                "reject",
-                by=by,
-                note=note,
-                event_fields={"reason": reason},
-                fields={"moderation_reason": reason, "moderation_note": note},
-            )
+            self._moderate("reject", by=by, reason=reason, note=note)
             self._settle_applications(
                 f"The career center did not accept the changes to “{self.title}”, so the "
                 "project will not go ahead."

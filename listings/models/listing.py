@@ -20,6 +20,7 @@ from django.utils.text import slugify
 
 from accounts.models import Organization
 from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
+from lifecycle.fields import actor_field, state_field
 from listings import risk
 from listings.models.endings import ListingEndings
 from listings.models.indexes import ORDER_AND_SEARCH_INDEXES
@@ -76,74 +77,38 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
     OPEN_STATES = {Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.PUBLISHED}
     EDITABLE_STATES = {Status.DRAFT, Status.CHANGES_REQUESTED, Status.SUBMITTED, Status.PUBLISHED}
 
-    #: Every way a listing's status changes, each a method of the same name.
+    #: Every way a listing's status changes, each a method of the same name. Each decision
+    #: of the career center is told to the organization's members.
     TRANSITIONS = Lifecycle(
         Status,
         submit=Transition(
-            source={Status.DRAFT, Status.CHANGES_REQUESTED},
-            target=Status.SUBMITTED,
-            verb="submitted for review",
-            stamp=("submitted_at",),
+            {Status.DRAFT, Status.CHANGES_REQUESTED},
+            Status.SUBMITTED,
+            "submitted for review",
+            stamp="submitted_at",
         ),
         resubmit_after_edit=Transition(
-            source={Status.PUBLISHED},
-            target=Status.SUBMITTED,
-            verb="submitted for review",
-            stamp=("submitted_at",),
+            Status.PUBLISHED, Status.SUBMITTED, "submitted for review", stamp="submitted_at"
         ),
         # Edited while waiting: a new revision, keeping its place in the queue.
-        revise_in_review=Transition(
-            source={Status.SUBMITTED}, target=Status.SUBMITTED, verb="submitted for review"
-        ),
-        # Each decision of the career center is told to the organization's members.
+        revise_in_review=Transition(Status.SUBMITTED, Status.SUBMITTED, "submitted for review"),
         approve=Transition(
-            source={Status.SUBMITTED},
-            target=Status.PUBLISHED,
-            verb="published",
-            notify={"approved": ("organization",)},
+            Status.SUBMITTED, Status.PUBLISHED, "published", notify={"approved": "organization"}
         ),
         request_changes=Transition(
-            source={Status.SUBMITTED},
-            target=Status.CHANGES_REQUESTED,
-            verb="sent back for changes",
-            notify={"changes_requested": ("organization",)},
+            Status.SUBMITTED, Status.CHANGES_REQUESTED, "sent back for changes", tell="organization"
         ),
-        reject=Transition(
-            source={Status.SUBMITTED},
-            target=Status.REJECTED,
-            verb="rejected",
-            notify={"rejected": ("organization",)},
-        ),
-        close=Transition(
-            source={Status.PUBLISHED}, target=Status.CLOSED, verb="closed", stamp=("closed_at",)
-        ),
+        reject=Transition(Status.SUBMITTED, Status.REJECTED, "rejected", tell="organization"),
+        close=Transition(Status.PUBLISHED, Status.CLOSED, "closed", stamp="closed_at"),
         complete=Transition(
-            source={Status.CLOSED},
-            target=Status.COMPLETED,
-            verb="marked completed",
-            guard="check_completable",
+            Status.CLOSED, Status.COMPLETED, "marked completed", guard="check_completable"
         ),
-        suspend=Transition(
-            source={Status.PUBLISHED},
-            target=Status.SUSPENDED,
-            verb="suspended",
-            notify={"suspended": ("organization",)},
-        ),
+        suspend=Transition(Status.PUBLISHED, Status.SUSPENDED, "suspended", tell="organization"),
         reinstate=Transition(
-            source={Status.SUSPENDED},
-            target=Status.PUBLISHED,
-            verb="published",
-            notify={"reinstated": ("organization",)},
+            Status.SUSPENDED, Status.PUBLISHED, "published", notify={"reinstated": "organization"}
         ),
-        remove=Transition(
-            source={Status.SUSPENDED},
-            target=Status.REMOVED,
-            verb="removed",
-            notify={"removed": ("organization",)},
-        ),
-        cancel=Transition(
-            source=OPEN_STATES, target=Status.CANCELLED, verb="cancelled", stamp=("closed_at",)
-        ),
+        remove=Transition(Status.SUSPENDED, Status.REMOVED, "removed", tell="organization"),
+        cancel=Transition(OPEN_STATES, Status.CANCELLED, "cancelled", stamp="closed_at"),
     )
     #: Everything a student can see on the listing (its page, its card, its JSON-LD), plus
     #: what staff judge on students' behalf (contact email, pay justification). After
@@ -253,9 +218,7 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
     contact_email = models.EmailField(
         blank=True, help_text="Where students' questions go (shown to staff, not published)."
     )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True, editable=False
-    )
+    status = state_field(Status, default=Status.DRAFT, editable=False)
     moderation_reason = models.CharField(max_length=40, blank=True, editable=False)
     moderation_note = models.TextField(blank=True, max_length=5000, editable=False)
     risk_score = models.PositiveSmallIntegerField(default=0, editable=False, db_index=True)
@@ -268,14 +231,7 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
         help_text="Raised by every material edit; staff approve the revision they reviewed.",
     )
     search_vector = SearchVectorField(null=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    created_by = actor_field(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -603,8 +559,13 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
 
     def request_changes(self, *, by, reason: str, note: str = "") -> None:
         """Send a submitted listing back to its organization with what to change."""
+        self._moderate("request_changes", by=by, reason=reason, note=note)
+
+    def _moderate(self, transition: str, *, by, reason: str, note: str) -> None:
+        """Run a moderation decision (changes requested, rejection): its reason and note are
+        kept on the listing, for the organization to read, and in its history."""
         self.apply_transition(
-            "request_changes",
+            transition,
             by=by,
             note=note,
             event_fields={"reason": reason},

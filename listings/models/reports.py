@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
+from lifecycle.fields import actor_field, state_field
 from listings.models.listing import Listing
 
 
@@ -86,10 +87,10 @@ class ListingReport(LifecycleModel, models.Model):
     TRANSITIONS = Lifecycle(
         Status,
         resolve=Transition(
-            source={Status.OPEN},
-            target=(Status.UPHELD, Status.DISMISSED),
-            verb="resolved",
-            stamp=("resolved_at",),
+            Status.OPEN,
+            (Status.UPHELD, Status.DISMISSED),
+            "resolved",
+            stamp="resolved_at",
             stamp_by="resolved_by",
         ),
     )
@@ -106,14 +107,10 @@ class ListingReport(LifecycleModel, models.Model):
         editable=False,
         help_text="What the report counts toward automatic suspension (see ReportWeight).",
     )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
-    )
+    status = state_field(Status, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    resolved_by = actor_field()
 
     class Meta:
         ordering = ["-created_at"]

@@ -51,6 +51,11 @@ class FreshSearches:
     def path(self, index: int) -> str:
         return self.paths[index % len(self.paths)]
 
+    @property
+    def repeated(self) -> int:
+        """How many requests asked for a search asked for before (then served from the cache)."""
+        return max(self.used - len(self.paths), 0)
+
 
 def addresses(probe: dict) -> dict[str, Address]:
     """Each uncached page's address at one size, from the in-process probe of its database."""

@@ -64,6 +64,31 @@ def test_a_declaration_naming_an_unknown_state_is_refused_at_import():
         )
 
 
+def test_a_lone_state_stamp_or_audience_is_read_as_one_of_a_collection():
+    lone = Transition(Listing.Status.SUBMITTED, Listing.Status.PUBLISHED, "published", stamp="x_at")
+    assert lone.source == frozenset({Listing.Status.SUBMITTED})
+    assert lone.stamp == ("x_at",)
+    assert lone.verb == "published"
+    told = Transition({"a"}, "b", notify={"kind": "members"})
+    assert told.notify == {"kind": ("members",)}
+
+
+def test_tell_sends_the_email_named_after_the_state_reached_besides_the_others():
+    transition = Transition(
+        Application.Status.WORK_SUBMITTED,
+        Application.Status.COMPLETED,
+        tell="student",
+        notify={"feedback_requested": "employer"},
+    )
+    assert transition.notify == {"completed": ("student",), "feedback_requested": ("employer",)}
+    assert all(type(kind) is str for kind in transition.notify)
+
+
+def test_tell_needs_one_target_to_name_its_email():
+    with pytest.raises(ImproperlyConfigured, match="names its emails"):
+        Transition("a", ("b", "c"), tell="members")
+
+
 def test_a_transition_leads_only_where_it_is_declared_to(staff):
     listing = ListingFactory(status=Listing.Status.PUBLISHED)
     with pytest.raises(ValueError, match="leads to"):

@@ -273,6 +273,55 @@ def test_each_sent_row_is_marked_before_the_next_message_goes(db, backend, monke
     assert [states.count("sending") for states in seen] == [4, 3, 2, 1]
 
 
+def test_a_row_released_and_claimed_again_meanwhile_is_not_marked_by_the_first_batch(
+    db, backend, monkeypatch
+):
+    # The sweep gave row 1 to another worker while this batch was sending row 0: the second
+    # claim owns it now, and this batch's outcome no longer applies to it.
+    rows = _rows(3)
+    other_claim = timezone.now() + timedelta(minutes=5)
+    send = RecordingBackend.send_messages
+
+    def watching(self, messages):
+        if messages[0].to == [rows[0].to_email]:
+            Notification.objects.filter(pk=rows[1].pk).update(claimed_at=other_claim)
+        return send(self, messages)
+
+    monkeypatch.setattr(RecordingBackend, "send_messages", watching)
+    before = timezone.now()
+
+    assert deliver_batch(_ids(rows)) == 3
+
+    assert _statuses(rows) == ["sent", "sending", "sent"]
+    for row in rows:
+        row.refresh_from_db()
+    assert rows[1].claimed_at == other_claim and rows[1].sent_at is None
+    assert rows[0].sent_at >= before and rows[0].next_attempt_at is None
+
+
+def test_marks_do_not_wait_for_the_disk_during_a_batch_only(db, backend, monkeypatch):
+    from django.db import connection
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    seen: list[str] = []
+    send = RecordingBackend.send_messages
+
+    def watching(self, messages):
+        seen.append(setting())
+        return send(self, messages)
+
+    monkeypatch.setattr(RecordingBackend, "send_messages", watching)
+
+    assert deliver_batch(_ids(_rows(2))) == 2
+
+    assert seen == ["off", "off"]
+    assert setting() == "on"
+
+
 def test_an_invalid_address_is_never_sent_whoever_queued_it(db, backend):
     rows = _rows(2)
     # A row stored before the address went away (or written straight to the table).
