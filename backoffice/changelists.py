@@ -1,7 +1,9 @@
 """Admin changelists that stay fast on large tables and answer impossible dates with "no match".
 
 `LargeTableAdminMixin` is for a changelist over a table that grows without bound (listings,
-applications): it counts at most `exact_count_limit` rows and estimates past that, fetches a
+applications): it counts at most `exact_count_limit` rows and estimates past that, counts a
+search or a filtered list only up to `narrowed_count_limit` (past it the list says "more than
+1 000" and pages no further), fetches a
 page by first reading its ids through the ordering's index, never counts the whole table again
 for "(N total)", draws the date hierarchy from the first and last date instead of reading
 the date of every row, shows 50 rows a page, and renders the rows' links and checkboxes
@@ -13,10 +15,11 @@ from __future__ import annotations
 import datetime
 import json
 
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
@@ -69,16 +72,53 @@ class LargeTablePaginator(Paginator):
     short or empty). A page's rows are read in two steps: the ids of the page, which an index
     on the ordering yields without reading the rows it skips, then those rows only, so that
     page 500 costs about what page 1 does instead of reading 50 000 wide rows to skip them.
+
+    A narrowed list (a search, a filter) is counted up to `narrowed_count_limit` only: nobody
+    reads a thousand matches page by page, and counting 7 000 matches of a common word meant
+    reading 7 000 rows. Past the limit the count stays at the limit (`more_than_limit`), the
+    pages stop there and a page asked for past them shows the last one (`asked_past_limit`).
     """
 
     exact_count_limit = 10_000
+    narrowed_count_limit = 1_000
+
+    def __init__(self, *args, narrowed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrowed = narrowed
+        self.estimated = False
+        self.more_than_limit = False
+        self.asked_past_limit = False
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list.order_by()[: self.exact_count_limit + 1].count()
-        if counted <= self.exact_count_limit:
+        limit = self.narrowed_count_limit if self.narrowed else self.exact_count_limit
+        counted = self.object_list.order_by()[: limit + 1].count()
+        if counted <= limit:
             return counted
+        if self.narrowed:
+            self.more_than_limit = True
+            return limit
+        self.estimated = True
         return max(estimated_rows(self.object_list), counted)
+
+    @property
+    def count_text(self) -> str:
+        """The count as the list says it: exact, "about" an estimate, or "more than" the cap."""
+        if self.more_than_limit:
+            return f"more than {self.count:,}"
+        if self.estimated:
+            return f"about {self.count:,}"
+        return f"{self.count:,}"
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if not self.more_than_limit or int(number) < 1:
+                raise
+            # Past the pages a capped count offers: the last of them, and the list says why.
+            self.asked_past_limit = True
+            return self.num_pages
 
     def page(self, number):
         number = self.validate_number(number)
@@ -88,6 +128,12 @@ class LargeTablePaginator(Paginator):
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+def narrows(queryset: QuerySet, root: QuerySet) -> bool:
+    """True when a changelist's filters or search narrowed `root` (the admin's own queryset)
+    into `queryset`: each adds a condition to the WHERE clause; "All" adds none."""
+    return len(queryset.query.where.children) > len(root.query.where.children)
 
 
 # --- The date hierarchy from the first and last date -------------------------------------------
@@ -166,6 +212,9 @@ class LargeTableChangeList(BoundedDateChangeList):
 
     def get_results(self, request):
         super().get_results(request)
+        if self.paginator.asked_past_limit:
+            # The page shown is the last one the capped count offers.
+            self.page_num = self.paginator.num_pages
         if self.date_hierarchy:
             # Read by the date_hierarchy template tag only: the page is already fetched.
             self.queryset = with_periods_from_range(self.queryset)
@@ -184,12 +233,34 @@ class LargeTableAdminMixin:
 
     paginator = LargeTablePaginator
     show_full_result_count = False
+    # Counts per filter choice ("Show counts") would count every row the list holds.
+    show_facets = admin.ShowFacets.NEVER
     #: Rows a page shows: rendering a row's cells is most of the page's time (100 rows of up
     #: to ten columns took about three quarters of it), and two pages of 50 read as easily.
     list_per_page = 50
 
     def get_changelist(self, request, **kwargs):
         return LargeTableChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            narrowed=narrows(queryset, self.get_queryset(request)),
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if cl is not None and getattr(cl.paginator, "more_than_limit", False):
+            # Django's "All 1000 selected" would undercount what an action over every
+            # match acts on.
+            response.context_data["selection_note_all"] = gettext(
+                "Every match selected (%(total_count)s)"
+            ) % {"total_count": cl.paginator.count_text}
+        return response
 
     def action_checkbox(self, obj) -> str:
         """The row's checkbox for actions, the HTML Django's CheckboxInput renders, written

@@ -29,9 +29,10 @@ def _words(search_term: str) -> list[str]:
     return words
 
 
-def condition(model, paths: list[str], word: str) -> Q:
+def condition(model, paths: list[str], word: str, scopes: dict | None = None) -> Q:
     """Any of the paths contains the word: its own columns directly, each related table's
-    matches as ids along the foreign key (see `matching`)."""
+    matches as ids along the foreign key (see `matching`), looked for among the rows of
+    `scopes[name]` when the admin gives that relation a scope."""
     found = Q()
     related: dict[str, list[str]] = {}
     for path in paths:
@@ -42,13 +43,16 @@ def condition(model, paths: list[str], word: str) -> Q:
             found |= Q(**{f"{path}__icontains": word})
     for head, rests in related.items():
         field = model._meta.get_field(head)
-        found |= Q(**{f"{field.attname}__in": matching(field.related_model, rests, word)})
+        base = (scopes or {}).get(head)
+        found |= Q(**{f"{field.attname}__in": matching(field.related_model, rests, word, base)})
     return found
 
 
-def matching(model, paths: list[str], word: str):
-    """The pks of `model`'s rows that match: a list, or a subquery when there are many."""
-    rows = model._default_manager.filter(condition(model, paths, word)).values_list("pk", flat=True)
+def matching(model, paths: list[str], word: str, base=None):
+    """The pks of `model`'s rows (of `base`, if given) that match: a list, or a subquery when
+    there are many."""
+    rows = model._default_manager.all() if base is None else base
+    rows = rows.filter(condition(model, paths, word)).order_by().values_list("pk", flat=True)
     found = list(rows[: ID_LIST_LIMIT + 1])
     return rows if len(found) > ID_LIST_LIMIT else found
 
@@ -56,6 +60,10 @@ def matching(model, paths: list[str], word: str):
 class IndexedSearchMixin:
     """A ModelAdmin whose plain search fields (`icontains`, along foreign keys) are looked up
     table by table (see the module docstring). Each word must match, as in Django's search."""
+
+    def get_search_scopes(self, request) -> dict[str, QuerySet]:
+        """Per relation of the search fields, the related rows to look among (default: all)."""
+        return {}
 
     def get_search_results(self, request, queryset: QuerySet, search_term: str):
         fields = [str(field) for field in self.get_search_fields(request)]
@@ -65,7 +73,8 @@ class IndexedSearchMixin:
             f.startswith(("^", "=", "@")) or lookup_spawns_duplicates(self.opts, f) for f in fields
         ):
             return super().get_search_results(request, queryset, search_term)
+        scopes = self.get_search_scopes(request)
         for word in _words(search_term):
-            queryset = queryset.filter(condition(self.model, fields, word))
+            queryset = queryset.filter(condition(self.model, fields, word, scopes))
         # Every path follows foreign keys: a row matches once, nothing to de-duplicate.
         return queryset, False

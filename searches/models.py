@@ -243,12 +243,14 @@ class SavedSearch(models.Model):
     def pause_inactive(cls, now: datetime.datetime | None = None) -> list[SavedSearch]:
         """Pause the alerts of searches nobody visited for PAUSE_AFTER; the ones paused now."""
         now = now or timezone.now()
-        stale = list(
-            cls.objects.inactive_since(now - cls.PAUSE_AFTER)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("user")
-        )
-        cls.objects.filter(pk__in=[search.pk for search in stale]).update(paused=True)
+        # The rows stay locked until they are marked: a second beat skips them.
+        with transaction.atomic():
+            stale = list(
+                cls.objects.inactive_since(now - cls.PAUSE_AFTER)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("user")
+            )
+            cls.objects.filter(pk__in=[search.pk for search in stale]).update(paused=True)
         for search in stale:
             search.paused = True
         return stale

@@ -30,6 +30,7 @@ from applications.admin.todo import feedback_due
 from applications.admin_forms import ApplicationStepForm, EmployerFeedbackForm, RecordPaymentForm
 from applications.models import Application, ApplicationEvent, Feedback
 from backoffice.changelists import LargeTableAdminMixin
+from backoffice.filters import RecentChoicesFilter
 from backoffice.history import EmployerHistoryMixin
 from backoffice.readonly import ReadOnlyAdminMixin
 from backoffice.search import IndexedSearchMixin
@@ -142,30 +143,25 @@ class EmployerApplicationEventInline(EmployerHistoryMixin, ApplicationEventInlin
         return super().actor_name(event)
 
 
-class OwnListingFilter(admin.SimpleListFilter):
-    """Narrow to one of the organization's listings that has applicants."""
+class OwnListingFilter(RecentChoicesFilter):
+    """Narrow to one of the organization's listings: the sidebar offers the most recent ones
+    that have applicants; any other is found with the search box or from its own link."""
 
     title = "listing"
     parameter_name = "listing"
+    field_path = "listing_id"
+    others_help = (
+        "Only your most recent listings with applicants are shown here: search for a "
+        "listing's title to find the applicants to an older one."
+    )
 
-    def lookups(self, request, model_admin):
-        listings = (
-            Listing.objects.filter(organization__in=model_admin.organizations(request))
-            .filter(pk__in=Application.objects.values("listing_id"))
-            .order_by("-created_at", "-pk")
-            .values_list("pk", "title")
+    def choosable(self, request, model_admin) -> QuerySet:
+        return Listing.objects.filter(organization__in=model_admin.organizations(request))
+
+    def offered(self, request, model_admin) -> QuerySet:
+        return self.choosable(request, model_admin).filter(
+            pk__in=Application.objects.values("listing_id")
         )
-        return [(str(pk), title) for pk, title in listings]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        # Only a listing id written in ASCII digits can match: "²" or "١" are digits to
-        # str.isdigit() but not an id, and an id longer than a bigint's matches nothing either.
-        if not (value.isascii() and value.isdecimal() and len(value) <= 18):
-            return queryset.none()
-        return queryset.filter(listing_id=int(value))
 
 
 class FeedbackToGiveFilter(admin.SimpleListFilter):
@@ -202,8 +198,8 @@ class EmployerApplicationAdmin(
     empty_value_display = EMPTY
     list_display_links = ["student_name"]
     list_filter = [OwnListingFilter, "status", "payment_status", FeedbackToGiveFilter]
-    search_fields = ["student__first_name", "student__last_name"]
-    search_help_text = "Search by the student's name."
+    search_fields = ["student__first_name", "student__last_name", "listing__title"]
+    search_help_text = "Search by the student's name or the listing's title."
     list_select_related = ["student", "listing__organization"]
     inlines = [EmployerApplicationEventInline]
     actions = [
@@ -261,6 +257,10 @@ class EmployerApplicationAdmin(
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_skills_match()
+
+    def get_search_scopes(self, request: HttpRequest) -> dict[str, QuerySet]:
+        # A title is looked for among the organization's listings, not every listing.
+        return {"listing": Listing.objects.filter(organization__in=self.organizations(request))}
 
     def get_urls(self):
         return [

@@ -72,6 +72,9 @@ class EmployerListingAdmin(ListingStepsMixin, OrganizationScopedAdmin):
     ]
     list_filter = ["status"]
     search_fields = ["title"]
+    # As many rows as the large lists: an organization with hundreds of listings got 100
+    # rows, and rendering the rows is most of the page's time.
+    list_per_page = 50
     inlines = [EmployerListingEventInline]
     actions = ["submit_for_review", "close_early", "cancel_listings", "complete_projects"]
     steps = EMPLOYER_STEPS

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from applications.admin import OwnListingFilter
 from applications.admin import common as applications_admin
 from applications.models import Application, ApplicationEvent, Feedback
 from notifications.models import Notification
@@ -145,6 +146,90 @@ def test_listing_filter_with_a_foreign_listing_shows_nothing(login, employer, ad
     content = response.content.decode()
     assert "Grace Hopper" not in content
     assert "Ada Lovelace" not in content
+
+
+def _listing_filter(response):
+    (listing_filter,) = [f for f in response.context["cl"].filter_specs if f.title == "listing"]
+    return listing_filter
+
+
+def _listings_with_applicants(organization, count: int) -> list:
+    listings = []
+    for index in range(count):
+        listing = ListingFactory(organization=organization, published=True, title=f"Poster {index}")
+        ApplicationFactory(listing=listing, student=named_student("Student", f"Number{index}"))
+        listings.append(listing)
+    return listings
+
+
+def test_listing_filter_offers_the_most_recent_listings_and_says_where_the_others_are(
+    login, employer, organization, monkeypatch
+):
+    monkeypatch.setattr(OwnListingFilter, "shown", 3)
+    listings = _listings_with_applicants(organization, 5)
+    response = login(employer).get(CHANGELIST)
+    offered = [int(pk) for pk, _title in _listing_filter(response).lookup_choices]
+    assert offered == [listing.pk for listing in reversed(listings[2:])]
+    content = response.content.decode()
+    assert "search for a listing&#x27;s title to find the applicants to an older one" in content
+
+
+def test_listing_filter_says_nothing_of_others_when_it_shows_them_all(
+    login, employer, organization, monkeypatch
+):
+    monkeypatch.setattr(OwnListingFilter, "shown", 3)
+    _listings_with_applicants(organization, 3)
+    response = login(employer).get(CHANGELIST)
+    assert len(_listing_filter(response).lookup_choices) == 3
+    assert "to find the applicants to an older one" not in response.content.decode()
+
+
+def test_a_listing_chosen_from_outside_the_filter_narrows_the_list_and_shows_as_chosen(
+    login, employer, organization, monkeypatch
+):
+    monkeypatch.setattr(OwnListingFilter, "shown", 3)
+    oldest, *_ = _listings_with_applicants(organization, 5)
+    response = login(employer).get(CHANGELIST, {"listing": str(oldest.pk)})
+    listing_filter = _listing_filter(response)
+    # The three most recent, then the chosen one, selected.
+    assert len(listing_filter.lookup_choices) == 4
+    assert listing_filter.lookup_choices[-1] == (str(oldest.pk), "Poster 0")
+    selected = [c for c in listing_filter.choices(response.context["cl"]) if c["selected"]]
+    assert [c["display"] for c in selected] == ["Poster 0"]
+    assert [a.listing_id for a in response.context["cl"].result_list] == [oldest.pk]
+
+
+def test_the_listing_filter_runs_as_many_queries_whichever_listing_is_chosen(
+    login, employer, organization, monkeypatch
+):
+    monkeypatch.setattr(OwnListingFilter, "shown", 3)
+    client = login(employer)
+    listings = _listings_with_applicants(organization, 4)
+
+    def queries(listing) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(CHANGELIST, {"listing": str(listing.pk)}).status_code == 200
+        return len(captured)
+
+    within = queries(listings[-1])
+    outside = queries(listings[0])
+    _listings_with_applicants(organization, 20)
+    assert queries(listings[0]) == outside == within
+
+
+def test_the_search_finds_applicants_by_the_title_of_the_organizations_listing(
+    login, employer, organization, other_organization, ada
+):
+    ListingFactory(organization=other_organization, published=True, title="Donor data audit")
+    other = ListingFactory(organization=organization, published=True, title="Logo refresh")
+    ApplicationFactory(listing=other, student=named_student("Alan", "Turing"))
+    response = login(employer).get(CHANGELIST, {"q": "donor"})
+    assert [a.pk for a in response.context["cl"].result_list] == [ada.pk]
+    # The titles are looked for among the organization's listings only.
+    with CaptureQueriesContext(connection) as captured:
+        login(employer).get(CHANGELIST, {"q": "donor"})
+    title_lookups = [q["sql"] for q in captured if 'UPPER("listings_listing"."title"' in q["sql"]]
+    assert title_lookups and all("organization_id" in sql for sql in title_lookups)
 
 
 def test_status_filter_and_search_by_name(login, employer, ada, alan):

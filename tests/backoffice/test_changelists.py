@@ -13,6 +13,7 @@ from applications.models import Application
 from backoffice.changelists import (
     LargeTableAdminMixin,
     LargeTablePaginator,
+    narrows,
     with_periods_from_range,
 )
 from backoffice.search import condition
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.django_db
 STAFF_APPLICATIONS = reverse("admin:applications_application_changelist")
 STAFF_LISTINGS = reverse("admin:listings_listing_changelist")
 EMPLOYER_APPLICATIONS = reverse("employer:applications_application_changelist")
+EMPLOYER_LISTINGS = reverse("employer:listings_listing_changelist")
 
 
 def _queries(client, url: str, **data) -> list[str]:
@@ -55,6 +57,86 @@ def test_a_count_past_the_limit_is_the_planners_estimate(organization, monkeypat
     assert count == 9
     assert "LIMIT 5" in captured.captured_queries[0]["sql"]
     assert captured.captured_queries[1]["sql"].startswith("EXPLAIN")
+
+
+def _titled(organization, count: int, title: str = "Data") -> None:
+    for index in range(count):
+        ListingFactory(organization=organization, published=True, title=f"{title} {index}")
+
+
+def test_a_search_is_counted_up_to_its_cap_and_says_there_are_more(
+    login, staff, organization, monkeypatch
+):
+    monkeypatch.setattr(LargeTablePaginator, "narrowed_count_limit", 4)
+    monkeypatch.setattr(LargeTableAdminMixin, "list_per_page", 2)
+    _titled(organization, 7)
+    with CaptureQueriesContext(connection) as captured:
+        response = login(staff).get(STAFF_LISTINGS, {"status": "all", "q": "data"})
+    cl = response.context["cl"]
+    assert cl.result_count == 4 and cl.paginator.more_than_limit
+    assert cl.paginator.num_pages == 2
+    counts = [q["sql"] for q in captured if "COUNT(*)" in q["sql"]]
+    assert len(counts) == 1 and "LIMIT 5" in counts[0]
+    assert not [q for q in captured if q["sql"].startswith("EXPLAIN")]
+    content = response.content.decode()
+    assert (
+        "More than 4 listings: only the first 4 can be browsed page by page. "
+        "Narrow your search or choose a filter to see the others." in content
+    )
+    assert "more than 4 results" in content
+    assert "Select every match (more than 4 listings)" in content
+    assert response.context["selection_note_all"] == "Every match selected (more than 4)"
+
+
+def test_a_page_past_the_cap_shows_the_last_page_it_offers(login, staff, organization, monkeypatch):
+    monkeypatch.setattr(LargeTablePaginator, "narrowed_count_limit", 4)
+    monkeypatch.setattr(LargeTableAdminMixin, "list_per_page", 2)
+    _titled(organization, 7)
+    response = login(staff).get(STAFF_LISTINGS, {"status": "all", "q": "data", "p": "9"})
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    assert cl.page_num == 2 and len(cl.result_list) == 2
+    content = response.content.decode()
+    assert '<span class="this-page">2</span>' in content
+    assert "p=3" not in content
+
+
+def test_a_filter_is_counted_up_to_the_cap_too(login, staff, organization, monkeypatch):
+    monkeypatch.setattr(LargeTablePaginator, "narrowed_count_limit", 4)
+    _titled(organization, 6)
+    response = login(staff).get(STAFF_LISTINGS, {"status": "published"})
+    assert response.context["cl"].result_count == 4
+    assert response.context["cl"].paginator.more_than_limit
+
+
+def test_the_whole_list_is_counted_as_before_and_an_estimate_says_about(
+    login, staff, organization, monkeypatch
+):
+    monkeypatch.setattr(LargeTablePaginator, "narrowed_count_limit", 2)
+    monkeypatch.setattr(LargeTablePaginator, "exact_count_limit", 4)
+    _titled(organization, 6)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE listings_listing")
+    # "All" narrows nothing: the estimate past the exact limit, as before.
+    response = login(staff).get(STAFF_LISTINGS, {"status": "all"})
+    cl = response.context["cl"]
+    assert not cl.paginator.more_than_limit and cl.paginator.estimated
+    assert cl.result_count == 6
+    assert "About 6 listings" in response.content.decode()
+
+
+def test_a_count_within_the_caps_reads_as_a_plain_number(login, staff, organization):
+    _titled(organization, 3)
+    response = login(staff).get(STAFF_LISTINGS, {"status": "all", "q": "data"})
+    content = response.content.decode()
+    assert "3 listings" in content and "More than" not in content and "About" not in content
+    assert "3 results" in content
+
+
+def test_narrows_tells_a_filter_or_search_from_the_whole_list(organization):
+    root = Listing.objects.filter(organization=organization)
+    assert not narrows(root.order_by("-pk"), root)
+    assert narrows(root.filter(title__icontains="data"), root)
 
 
 def test_a_deep_page_holds_the_rows_an_offset_would(organization):
@@ -119,7 +201,7 @@ def test_staff_changelists_run_as_many_queries_for_more_rows(
     assert len(_queries(client, url, **data)) == few
 
 
-@pytest.mark.parametrize("data", [{}, {"q": "smith"}, {"p": "2"}])
+@pytest.mark.parametrize("data", [{}, {"q": "smith"}, {"q": "data"}, {"p": "2"}])
 def test_the_employer_applicants_list_runs_as_many_queries_for_more_rows(
     login, employer, organization, monkeypatch, data
 ):
@@ -204,3 +286,17 @@ def test_the_rows_checkbox_is_the_html_djangos_widget_renders(organization):
     application = ApplicationFactory(listing=listing)
     ours = site._registry[Application]
     assert ours.action_checkbox(application) == admin.ModelAdmin.action_checkbox(ours, application)
+
+
+@pytest.mark.parametrize("data", [{}, {"q": "data"}, {"status__exact": "published"}])
+def test_the_employer_listings_list_runs_as_many_queries_for_more_rows(
+    login, employer, organization, data
+):
+    client = login(employer)
+    _applications(organization, 12)
+    few = _queries(client, EMPLOYER_LISTINGS, **data)
+    _applications(organization, 60)
+    response = client.get(EMPLOYER_LISTINGS, data)
+    assert len(_queries(client, EMPLOYER_LISTINGS, **data)) == len(few)
+    # 50 rows a page, whatever the organization's size.
+    assert len(response.context["cl"].result_list) == 50

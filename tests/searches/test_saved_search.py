@@ -461,6 +461,21 @@ def test_alerts_pause_after_90_days_without_a_visit(student, design):
     assert len(mail.outbox) == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_alerts_pause_when_the_beat_runs_them_outside_any_transaction(student, design):
+    # The beat task stores each batch as it goes (`stored`), so the rule itself runs in
+    # autocommit: the rows it locks to pause need a transaction of their own.
+    with time_machine.travel(START, tick=False):
+        search = save(student, "industry=design")
+
+    with time_machine.travel(START + timedelta(days=91), tick=False):
+        assert run_rule(RULE, stored=lambda ids: None) == 1
+
+    search.refresh_from_db()
+    assert search.paused
+    assert Notification.objects.filter(kind=PAUSED_KIND).count() == 1
+
+
 def test_signing_in_counts_as_activity_and_keeps_alerts_coming(student, design):
     with time_machine.travel(START, tick=False):
         search = save(student, "industry=design")
