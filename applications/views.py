@@ -30,6 +30,7 @@ from applications.forms import (
 )
 from applications.models import AlreadyApplied, Application, CalendarFeed, Feedback, NextStep
 from listings.models import Listing
+from listings.views import CARD_UNUSED_FIELDS
 
 
 def _profile(user) -> StudentProfile | None:
@@ -147,6 +148,15 @@ class ApplicationListView(StudentApplicationsMixin, ListView):
 
     template_name = "applications/application_list.html"
     context_object_name = "applications"
+    #: Columns the dashboard never shows, left unread for each of the student's applications:
+    #: the long texts and JSON of the application and of its listing (decoded row by row).
+    UNUSED_FIELDS = (
+        "pitch",
+        "work_links",
+        "work_note",
+        "employer_message",
+        *(f"listing__{name}" for name in CARD_UNUSED_FIELDS),
+    )
 
     GROUPS = [
         (
@@ -157,6 +167,9 @@ class ApplicationListView(StudentApplicationsMixin, ListView):
         ("waiting", "Waiting for a decision", Application.PRE_OFFER),
         ("finished", "Finished", Application.FINAL),
     ]
+
+    def get_queryset(self):
+        return super().get_queryset().defer(*self.UNUSED_FIELDS)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

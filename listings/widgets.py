@@ -2,7 +2,8 @@
 
 Rendering Django's select and checkbox widgets includes a template for every option (and,
 for a checkbox, two more inside it): on /listings/, rendered afresh for every signed-in
-person, the filter form's 24 skills and three lists took a quarter of the page's time. These
+person, the filter form's 24 skills and three lists took a quarter of the page's time (and
+each text or number box two templates more). These
 widgets give byte for byte the HTML of Django's templates (tests/listings/test_widgets.py
 compares them), unless a project template overrides Django's, in which case they use it.
 """
@@ -67,6 +68,28 @@ class _WrittenOut:
             # As BaseRenderer.render: the outer template's output is stripped.
             return mark_safe(self.write(context["widget"]).strip())  # noqa: S308 - see write()
         return super()._render(template_name, context, renderer)
+
+
+class TextInput(_WrittenOut, forms.TextInput):
+    templates = (
+        "django/forms/widgets/text.html",
+        "django/forms/widgets/input.html",
+        "django/forms/widgets/attrs.html",
+    )
+
+    def write(self, widget: dict) -> str:
+        return _input(widget)
+
+
+class NumberInput(_WrittenOut, forms.NumberInput):
+    templates = (
+        "django/forms/widgets/number.html",
+        "django/forms/widgets/input.html",
+        "django/forms/widgets/attrs.html",
+    )
+
+    def write(self, widget: dict) -> str:
+        return _input(widget)
 
 
 class Select(_WrittenOut, forms.Select):

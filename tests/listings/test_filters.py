@@ -315,3 +315,18 @@ def test_empty_results_explain_what_to_do(client):
     content = client.get(URL, {"location_type": "onsite"}).content.decode()
     assert "No open project matches these filters right now." in content
     assert "clear all filters" in content
+
+
+def test_the_form_lists_the_industries_and_skills_of_the_moment(login, student):
+    """The choices are read with each rendering: one added since the last shows at once."""
+    IndustryFactory(name="Energy")
+    SkillFactory(name="Surveys")
+    client = login(student)
+    first = client.get(URL).content.decode()
+    IndustryFactory(name="Fisheries")
+    SkillFactory(name="Welding")
+    second = client.get(URL).content.decode()
+    assert "Energy" in first and "Surveys" in first
+    assert "Fisheries" not in first and "Welding" not in first
+    assert "Fisheries" in second and "Welding" in second
+    assert "Energy" in second and "Surveys" in second

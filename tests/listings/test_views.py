@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import TrackRecord
 from listings.models import Listing, ListingReport, SavedListing
 from tests.factories import (
     EmployerFactory,
@@ -138,6 +139,39 @@ def test_list_page_runs_a_constant_number_of_queries(client, django_assert_num_q
         # cache version, count, page of listings, their skills, industry and skill choices
         with django_assert_num_queries(6):
             assert client.get(LIST_URL).status_code == 200
+
+
+def _signed_in_list_queries(client, count: int) -> tuple[int, str]:
+    """Queries of /listings/ for a signed-in student, with `count` cards that show everything
+    a card can: a verified organization with its track record, a city, skills."""
+    Listing.objects.all().delete()
+    skills = [SkillFactory(name="Python"), SkillFactory(name="Excel")]
+    for _ in range(count):
+        listing = ListingFactory(published=True, skills=skills, location_type="onsite", city="Lyon")
+        TrackRecord.objects.create(
+            organization=listing.organization,
+            applications=40,
+            decided=30,
+            decisions=30,
+            median_decision_days=3,
+            completed=20,
+            paid_within_14_days=18,
+        )
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_signed_in_list_page_reads_each_card_in_a_constant_number_of_queries(login, student):
+    client = login(student)
+    at_five, page = _signed_in_list_queries(client, 5)
+    at_twenty, page = _signed_in_list_queries(client, 20)
+    # Nothing a card shows is read row by row (the list leaves some columns unread).
+    assert at_five == at_twenty
+    assert page.count('class="card-track-record"') == 20
+    assert page.count("Verified<span") == 20
+    assert page.count(", Lyon</dd>") == 20
 
 
 def test_home_page_features_open_listings(client):

@@ -27,6 +27,20 @@ def test_each_widget_renders_what_djangos_templates_render(choices, value, attrs
         assert ours(choices=choices).render("field", value, attrs=attrs) == expected
 
 
+@pytest.mark.parametrize("value", [None, "", "data & <analysis>", 'say "hi"', 12, 7.5])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "id_q", "type": "search", "autocomplete": "off", "required": True, "min": 0}],
+)
+def test_the_text_and_number_boxes_render_what_djangos_templates_render(value, attrs):
+    for django_widget, ours in [
+        (forms.TextInput, widgets.TextInput),
+        (forms.NumberInput, widgets.NumberInput),
+    ]:
+        expected = django_widget().render("field", value, attrs=attrs)
+        assert ours().render("field", value, attrs=attrs) == expected
+
+
 def test_the_browse_form_uses_the_written_out_widgets():
     from listings.filters import ListingFilter
 
@@ -34,3 +48,6 @@ def test_the_browse_form_uses_the_written_out_widgets():
     assert isinstance(form.fields["skills"].widget, widgets.CheckboxSelectMultiple)
     for name in ("industry", "location_type", "sort"):
         assert isinstance(form.fields[name].widget, widgets.Select), name
+    assert isinstance(form.fields["q"].widget, widgets.TextInput)
+    for name in ("min_rate", "max_hours"):
+        assert isinstance(form.fields[name].widget, widgets.NumberInput), name
