@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from listings import widgets
@@ -25,6 +28,12 @@ SORT_CHOICES = [
 #: document, and a common word matches most listings, so ranking them all would cost more the
 #: more listings there are. Searches with fewer matches (nearly all) are ranked entirely.
 RANK_WINDOW = 1000
+#: Up to this many matches (the planner's estimate), the newest are found through the search
+#: index and sorted; above it, by walking the listings newest first until the window is full.
+#: The walk reads each listing's search document until it has RANK_WINDOW matches, so it pays
+#: for a rare word (7 % of 100 000 listings: 135 ms) and wins for a common one (30 %: 31 ms
+#: against 177 ms through the index); the two cost the same at about 15 windows of matches.
+INDEX_FIRST_UP_TO = 15 * RANK_WINDOW
 
 # Ties are broken by primary key so that pages never overlap or skip a listing.
 ORDERINGS = {
@@ -67,6 +76,17 @@ class ListedChoiceFilter(django_filters.ModelChoiceFilter):
 
 class ListedMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = ListedMultipleChoiceField
+
+
+def estimated_count(queryset: QuerySet) -> int:
+    """How many rows the planner expects `queryset` to return: its statistics, no scan."""
+    sql, params = queryset.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class ListingFilter(django_filters.FilterSet):
@@ -143,8 +163,13 @@ class ListingFilter(django_filters.FilterSet):
             return matches
         # Read once here, not as a subquery that the count and the page would each run again.
         # One more than the window, so that the count can tell there are more matches.
-        newest = matches.order_by(*ORDERINGS[SORT_NEWEST]).values_list("pk", flat=True)
-        window = list(newest[: RANK_WINDOW + 1])
+        if estimated_count(matches) <= INDEX_FIRST_UP_TO:
+            # NULLS LAST: an order the published_at indexes cannot give, so the planner does
+            # not walk them (every published listing has a publication time: same order).
+            newest = matches.order_by(F("published_at").desc(nulls_last=True), "-pk")
+        else:
+            newest = matches.order_by(*ORDERINGS[SORT_NEWEST])
+        window = list(newest.values_list("pk", flat=True)[: RANK_WINDOW + 1])
         return queryset.filter(pk__in=window).annotate(rank=SearchRank(F("search_vector"), query))
 
     def with_any_skill(self, queryset: QuerySet, name: str, value) -> QuerySet:

@@ -250,6 +250,44 @@ def test_a_search_ranks_its_newest_matches_after_every_other_filter(client, monk
     assert shown == {older[1].pk, older[2].pk, older[3].pk}
 
 
+@pytest.mark.parametrize("index_first", [True, False], ids=["rare word", "common word"])
+def test_a_search_finds_the_same_newest_window_whichever_way_it_reads_it(
+    client, monkeypatch, index_first
+):
+    # Few matches (the planner's estimate): through the search index, then sorted; many: by
+    # walking the listings newest first. Either way the same newest matches are ranked.
+    monkeypatch.setattr(filters, "RANK_WINDOW", 2)
+    monkeypatch.setattr(filters, "INDEX_FIRST_UP_TO", 10**9 if index_first else -1)
+    listings = [ListingFactory(published=True, title=f"Archive {n}") for n in range(5)]
+    ListingFactory(published=True, title="Lighthouse keeper")
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(LIST_URL, {"q": "archive"})
+
+    assert {listing.pk for listing in response.context["listings"]} == {
+        listing.pk for listing in listings[2:]
+    }
+    window = [q["sql"] for q in captured if 'AS "pk"' in q["sql"] and "LIMIT 3" in q["sql"]]
+    assert len(window) == 1
+    assert ("NULLS LAST" in window[0]) is index_first
+    assert any(q["sql"].startswith("EXPLAIN (FORMAT JSON)") for q in captured)
+
+
+def test_the_planner_estimate_of_a_search_grows_with_its_matches():
+    common = [ListingFactory(published=True, title=f"Archive {n}") for n in range(30)]
+    ListingFactory(published=True, title="Lighthouse keeper")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE listings_listing")
+    from django.contrib.postgres.search import SearchQuery
+
+    def estimate(word: str) -> int:
+        query = SearchQuery(word, search_type="websearch", config="english")
+        return filters.estimated_count(Listing.objects.filter(search_vector=query))
+
+    assert estimate("archive") > estimate("lighthouse")
+    assert estimate("archive") >= len(common) // 2
+
+
 def test_a_search_with_more_matches_than_the_cap_says_so(client, monkeypatch):
     monkeypatch.setattr(views, "RESULTS_CAP", 3)
     monkeypatch.setattr(filters, "RANK_WINDOW", 3)
