@@ -447,12 +447,14 @@ def measure(databases: list[dict], wrk: str) -> dict:
         latencies: dict[str, dict[str, dict]] = {n: {} for n in names}
         for code in BY_CODE:
             check_time(f"timing {code}")
+            # The same new searches at every size: the sizes compare like with like.
+            first = searches.take(LATENCY_REQUESTS) if BY_CODE[code].path == "{fresh_search}" else 0
             for name in names:
                 address = addresses(probed[name]).get(code)
                 if address is None:
                     continue
                 servers[name].settle()
-                latencies[name][code] = latency(servers[name].url, address, searches)
+                latencies[name][code] = latency(servers[name].url, address, searches, first)
             say(
                 f"{code}: "
                 + ", ".join(

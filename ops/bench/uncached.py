@@ -70,9 +70,14 @@ def addresses(probe: dict) -> dict[str, Address]:
     return found
 
 
-def latency(url, address: Address, searches: FreshSearches) -> dict:
-    """Sequential requests (LATENCY_REQUESTS, within LATENCY_SECONDS): p50, p95, slowest."""
-    first = searches.take(LATENCY_REQUESTS) if address.fresh else 0
+def latency(url, address: Address, searches: FreshSearches, first: int | None = None) -> dict:
+    """Sequential requests (LATENCY_REQUESTS, within LATENCY_SECONDS): p50, p95, slowest.
+
+    A fresh-search page asks for the searches from `first` on (reserved here if not given):
+    the runner gives every size the same ones, each new to its server and its cache.
+    """
+    if first is None:
+        first = searches.take(LATENCY_REQUESTS) if address.fresh else 0
     samples, errors = [], 0
     deadline = time.monotonic() + LATENCY_SECONDS
     while len(samples) + errors < LATENCY_REQUESTS and (not samples or time.monotonic() < deadline):
