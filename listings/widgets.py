@@ -70,26 +70,27 @@ class _WrittenOut:
         return super()._render(template_name, context, renderer)
 
 
-class TextInput(_WrittenOut, forms.TextInput):
-    templates = (
-        "django/forms/widgets/text.html",
-        "django/forms/widgets/input.html",
-        "django/forms/widgets/attrs.html",
-    )
+class _WrittenOutInput(_WrittenOut):
+    """An <input>: written out unless its own template, input.html or attrs.html is overridden."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.templates = (
+            cls.template_name,
+            "django/forms/widgets/input.html",
+            "django/forms/widgets/attrs.html",
+        )
 
     def write(self, widget: dict) -> str:
         return _input(widget)
 
 
-class NumberInput(_WrittenOut, forms.NumberInput):
-    templates = (
-        "django/forms/widgets/number.html",
-        "django/forms/widgets/input.html",
-        "django/forms/widgets/attrs.html",
-    )
+class TextInput(_WrittenOutInput, forms.TextInput):
+    pass
 
-    def write(self, widget: dict) -> str:
-        return _input(widget)
+
+class NumberInput(_WrittenOutInput, forms.NumberInput):
+    pass
 
 
 class Select(_WrittenOut, forms.Select):
