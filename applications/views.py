@@ -30,7 +30,7 @@ from applications.forms import (
 )
 from applications.models import AlreadyApplied, Application, CalendarFeed, Feedback, NextStep
 from listings.models import Listing
-from listings.views import CARD_UNUSED_FIELDS
+from listings.models.querysets import CARD_UNUSED_FIELDS
 
 
 def _profile(user) -> StudentProfile | None:

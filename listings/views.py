@@ -41,23 +41,6 @@ RESULTS_CAP = 1000
 #: Seconds a page rendered for a visitor may be served again to other visitors. Any change
 #: to a listing or an organization makes a fresh copy at once (see `listings_version`).
 VISITOR_CACHE_SECONDS = 60
-#: Columns a listing card never shows, left unread on the lists of cards: the long texts, the
-#: moderation fields, the JSON ones (decoded row by row) and the search document, which made
-#: up most of what a page of 20 listings read and converted.
-CARD_UNUSED_FIELDS = (
-    "description",
-    "description_html",
-    "deliverables",
-    "pay_justification",
-    "also_provided",
-    "eligibility",
-    "moderation_reason",
-    "moderation_note",
-    "risk_signals",
-    "approved_snapshot",
-    "search_vector",
-    "organization__description",
-)
 
 
 class CappedPaginator(Paginator):
@@ -182,12 +165,7 @@ class ListingListView(VisitorCacheMixin, FilterView):
     partial_template_name = "listings/includes/results.html"
 
     def get_queryset(self):
-        return (
-            Listing.objects.open()
-            .with_card_data()
-            .defer(*CARD_UNUSED_FIELDS)
-            .order_by(*ORDERINGS[SORT_NEWEST])
-        )
+        return Listing.objects.open().as_cards().order_by(*ORDERINGS[SORT_NEWEST])
 
     @property
     def is_partial(self) -> bool:

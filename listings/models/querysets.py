@@ -8,6 +8,24 @@ from django.utils import timezone
 
 from accounts.models import Organization
 
+#: Columns a listing card never shows, left unread on the lists of cards: the long texts, the
+#: moderation fields, the JSON ones (decoded row by row) and the search document, which made
+#: up most of what a page of 20 listings read and converted.
+CARD_UNUSED_FIELDS = (
+    "description",
+    "description_html",
+    "deliverables",
+    "pay_justification",
+    "also_provided",
+    "eligibility",
+    "moderation_reason",
+    "moderation_note",
+    "risk_signals",
+    "approved_snapshot",
+    "search_vector",
+    "organization__description",
+)
+
 
 class ListingQuerySet(models.QuerySet):
     def published(self) -> ListingQuerySet:
@@ -74,3 +92,7 @@ class ListingQuerySet(models.QuerySet):
         return self.select_related("organization__track_record", "industry").prefetch_related(
             "skills"
         )
+
+    def as_cards(self) -> ListingQuerySet:
+        """A list of cards: what each shows, leaving unread the columns no card shows."""
+        return self.with_card_data().defer(*CARD_UNUSED_FIELDS)
