@@ -228,6 +228,8 @@ def deliver_batch(notification_ids: Iterable[int]) -> int:
         # Turned off by the person: no email, but the rows stay in their in-app list.
         unwanted = {row.pk for row in claimed} - {row.pk for row in wanted}
         ours.filter(pk__in=unwanted).mark_skipped()
+    if not wanted:
+        return 0
     with _commits_not_waiting_for_the_disk():
         return len(_send(wanted))
 
