@@ -21,8 +21,8 @@ from messaging import scam
 class Side(models.TextChoices):
     """The two sides of a conversation."""
 
-    STUDENT = "student", "Student"
-    ORGANIZATION = "organization", "Organization"
+    STUDENT = "student"
+    ORGANIZATION = "organization"
 
 
 def side_of(application: Application, user) -> str | None:

@@ -20,8 +20,8 @@ class Category(models.TextChoices):
 
     ACCOUNT = "account", "Account and security"
     APPLICATION_UPDATES = "application_updates", "Application updates"
-    MESSAGES = "messages", "Messages"
-    REMINDERS = "reminders", "Reminders"
+    MESSAGES = "messages"
+    REMINDERS = "reminders"
     ALERTS = "alerts", "Saved-search alerts"
 
 
@@ -196,8 +196,8 @@ class Notification(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
         SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        SENT = "sent"
+        FAILED = "failed"
         SKIPPED = "skipped", "Not emailed (turned off by the person)"
 
     recipient = models.ForeignKey(

@@ -41,9 +41,9 @@ class Export(models.Model):
     """One CSV export asked for by a staff member: what, for which period, with or without emails."""
 
     class Kind(models.TextChoices):
-        LISTINGS = "listings", "Listings"
-        APPLICATIONS = "applications", "Applications"
-        FEEDBACK = "feedback", "Feedback"
+        LISTINGS = "listings"
+        APPLICATIONS = "applications"
+        FEEDBACK = "feedback"
 
     class Delivery(models.TextChoices):
         DIRECT = "direct", "Downloaded at once"
@@ -53,7 +53,7 @@ class Export(models.Model):
         PENDING = "pending", "Waiting to start"
         RUNNING = "running", "Being prepared"
         DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
+        FAILED = "failed"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     requested_by = models.ForeignKey(

@@ -55,8 +55,8 @@ class SavedSearch(models.Model):
     """A student's saved `/listings/` search, emailed daily or weekly as a digest of new matches."""
 
     class Frequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        DAILY = "daily"
+        WEEKLY = "weekly"
 
     PERIODS = {
         Frequency.DAILY: datetime.timedelta(days=1),

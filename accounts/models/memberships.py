@@ -34,14 +34,14 @@ class Membership(LifecycleModel, models.Model):
     """A person's place in an organization: owners manage members, members post listings."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MEMBER = "member", "Member"
+        OWNER = "owner"
+        MEMBER = "member"
 
     class Status(models.TextChoices):
         UNCONFIRMED = "unconfirmed", "Waiting for email confirmation"
         REQUESTED = "requested", "Asked to join"
-        ACTIVE = "active", "Active"
-        REMOVED = "removed", "Removed"
+        ACTIVE = "active"
+        REMOVED = "removed"
 
     TRANSITIONS = Lifecycle(
         Status,

@@ -74,8 +74,8 @@ class Organization(LifecycleModel, models.Model):
 
     class Verification(models.TextChoices):
         PENDING = "pending", "Pending verification"
-        VERIFIED = "verified", "Verified"
-        SUSPENDED = "suspended", "Suspended"
+        VERIFIED = "verified"
+        SUSPENDED = "suspended"
 
     TRANSITIONS = Lifecycle(
         Verification,

@@ -156,19 +156,19 @@ class Application(LifecycleModel, Payment):
     """One student's application to one listing; after selection it carries the engagement."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
+        SUBMITTED = "submitted"
         VIEWED = "viewed", "Viewed by the employer"
-        SHORTLISTED = "shortlisted", "Shortlisted"
+        SHORTLISTED = "shortlisted"
         OFFERED = "offered", "Offer made"
         ACCEPTED = "accepted", "Offer accepted: working"
         DECLINED = "declined", "Offer declined"
         OFFER_EXPIRED = "offer_expired", "Offer expired"
         WORK_SUBMITTED = "work_submitted", "Work submitted"
         REVISION_REQUESTED = "revision_requested", "Revision requested"
-        COMPLETED = "completed", "Completed"
+        COMPLETED = "completed"
         INCOMPLETE = "incomplete", "Not completed"
         NOT_SELECTED = "not_selected", "Not selected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        WITHDRAWN = "withdrawn"
 
     PRE_OFFER = {Status.SUBMITTED, Status.VIEWED, Status.SHORTLISTED}
     PRE_ACCEPTANCE = PRE_OFFER | {Status.OFFERED}

@@ -33,8 +33,8 @@ class Feedback(models.Model):
     """After completion: the employer rates the student, the student rates the experience."""
 
     class Author(models.TextChoices):
-        EMPLOYER = "employer", "Employer"
-        STUDENT = "student", "Student"
+        EMPLOYER = "employer"
+        STUDENT = "student"
 
     #: An organization sees students' ratings only as an average of at least this many.
     MIN_RATINGS_SHOWN = 3

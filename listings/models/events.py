@@ -17,7 +17,7 @@ class ListingEvent(LifecycleEvent):
         MISSING_INFORMATION = "missing_information", "Missing information"
         NOT_A_PROJECT = "not_a_project", "Not a project"
         SUSPICIOUS_ORGANIZATION = "suspicious_organization", "Suspicious organization"
-        OTHER = "other", "Other"
+        OTHER = "other"
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="events")
     reason = models.CharField(max_length=40, blank=True)

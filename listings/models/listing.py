@@ -52,20 +52,20 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
     """One micro-internship: a short, paid project an organization needs done."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
+        DRAFT = "draft"
         SUBMITTED = "submitted", "Waiting for review"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
-        SUSPENDED = "suspended", "Suspended"
-        REMOVED = "removed", "Removed"
-        CLOSED = "closed", "Closed"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        PUBLISHED = "published"
+        REJECTED = "rejected"
+        SUSPENDED = "suspended"
+        REMOVED = "removed"
+        CLOSED = "closed"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
 
     class LocationType(models.TextChoices):
-        REMOTE = "remote", "Remote"
-        HYBRID = "hybrid", "Hybrid"
+        REMOTE = "remote"
+        HYBRID = "hybrid"
         ONSITE = "onsite", "On site"
 
     class Currency(models.TextChoices):

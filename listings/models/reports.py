@@ -79,9 +79,9 @@ class ListingReport(LifecycleModel, models.Model):
         OTHER = "other", "Something else"
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        UPHELD = "upheld", "Upheld"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open"
+        UPHELD = "upheld"
+        DISMISSED = "dismissed"
 
     #: Staff close an open report once, upheld or dismissed; each closing is an event row.
     TRANSITIONS = Lifecycle(
