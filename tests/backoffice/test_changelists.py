@@ -226,14 +226,18 @@ def test_the_staff_search_finds_applications_through_each_related_table(
         listing=ListingFactory(organization=organization, published=True, title="Logo"),
         student=StudentFactory(first_name="Ada", last_name="Smithson"),
     )
+    # Named students: a random surname could be "Smith" and match by name.
     by_title = ApplicationFactory(
-        listing=ListingFactory(organization=organization, published=True, title="Smithy map")
+        listing=ListingFactory(organization=organization, published=True, title="Smithy map"),
+        student=StudentFactory(first_name="Bo", last_name="Lee"),
     )
     by_organization = ApplicationFactory(
-        listing=ListingFactory(organization=other_organization, published=True, title="Survey")
+        listing=ListingFactory(organization=other_organization, published=True, title="Survey"),
+        student=StudentFactory(first_name="Cy", last_name="Ray"),
     )
     unmatched = ApplicationFactory(
-        listing=ListingFactory(organization=organization, published=True, title="Poster")
+        listing=ListingFactory(organization=organization, published=True, title="Poster"),
+        student=StudentFactory(first_name="Di", last_name="Fox"),
     )
     client = login(staff)
 
