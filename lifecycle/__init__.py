@@ -8,14 +8,15 @@ emails queued in the outbox, delivered once the transaction commits. Admin steps
 templates ("what can happen next") and the state-machine tests read the same declaration.
 A model may declare a second lifecycle on a state field of its own (an application's
 payment beside its status), moved, recorded and told the same way. `state_field` and
-`actor_field` declare the columns such models have: the state, and who moved it.
+`actor_field` declare the columns such models have: the state, and who moved it;
+`VocabularyField` any other column of choices, each enforced by the database too.
 
 The package knows no domain app, so every app can use it: `accounts`, `listings` and
 `applications` each declare their own lifecycles on top of it.
 """
 
 from lifecycle.events import LifecycleEvent
-from lifecycle.fields import actor_field, state_field
+from lifecycle.fields import VocabularyField, actor_field, state_field
 from lifecycle.kernel import (
     Lifecycle,
     LifecycleModel,
@@ -32,6 +33,7 @@ __all__ = [
     "StatusIs",
     "Transition",
     "UnknownStatus",
+    "VocabularyField",
     "actor_field",
     "choices_constraint",
     "state_field",

@@ -319,7 +319,7 @@ def choices_constraint(
 ) -> models.CheckConstraint:
     """The database's copy of a field's choices: no other value is ever stored.
 
-    A nested `class Meta` cannot see the choices declared beside it in the model, so the
-    constraint is added right after it: `Meta.constraints += [choices_constraint(...)]`.
+    `VocabularyField` and `state_field` add it to their model; a nested `class Meta`
+    cannot see the choices declared beside it in the model.
     """
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
-from lifecycle import choices_constraint
-from lifecycle.fields import actor_field
+from lifecycle.fields import VocabularyField, actor_field
 from messaging import scam
 
 
@@ -95,7 +94,7 @@ class Message(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
     author = actor_field(blank=False)
-    side = models.CharField(max_length=20, choices=Side.choices)
+    side = VocabularyField(Side)
     body = models.TextField(max_length=MAX_LENGTH)
     #: What the scam guard found in it ("telegram", "deposit"): the student is warned.
     warnings = models.JSONField(default=list, blank=True)
@@ -106,7 +105,6 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["application", "created_at"], name="message_thread")]
-        constraints = [choices_constraint("message_side_valid", Side, field="side")]
 
     def __str__(self) -> str:
         return f"Message {self.pk} on {self.application_id}"
@@ -220,8 +218,8 @@ class CheckIn(models.Model):
         NEED_HELP = "need_help", "Need help"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="check_ins")
-    side = models.CharField(max_length=20, choices=Side.choices)
-    answer = models.CharField(max_length=20, choices=Answer.choices)
+    side = VocabularyField(Side, constraint="check_in_side_valid")
+    answer = VocabularyField(Answer, constraint="check_in_answer_valid")
     by = actor_field(blank=False)
     created_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
@@ -233,10 +231,7 @@ class CheckIn(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["application", "side"], name="one_check_in_per_side"),
-            choices_constraint("check_in_side_valid", Side, field="side"),
         ]
-
-    Meta.constraints += [choices_constraint("check_in_answer_valid", Answer, field="answer")]
 
     def __str__(self) -> str:
         return f"{self.get_side_display()} check-in on {self.application_id}"

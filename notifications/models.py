@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from lifecycle import StatusIs, choices_constraint
-from lifecycle.fields import state_field
+from lifecycle.fields import VocabularyField, state_field
 
 
 class Category(models.TextChoices):
@@ -40,6 +39,8 @@ CATEGORY_DESCRIPTIONS = {
 
 #: Categories a person cannot turn off: the site cannot work without them.
 ALWAYS_EMAILED = frozenset({Category.ACCOUNT})
+#: The categories a person may turn off, in display order.
+OPTIONAL_CATEGORIES = [category for category in Category if category not in ALWAYS_EMAILED]
 #: Categories whose emails carry a one-click unsubscribe link and List-Unsubscribe headers.
 UNSUBSCRIBABLE = frozenset({Category.MESSAGES, Category.REMINDERS, Category.ALERTS})
 
@@ -209,9 +210,7 @@ class Notification(models.Model):
     )
     to_email = models.EmailField()
     kind = models.CharField(max_length=100, db_index=True)
-    category = models.CharField(
-        max_length=30, choices=Category.choices, default=Category.ACCOUNT, db_index=True
-    )
+    category = VocabularyField(Category, max_length=30, default=Category.ACCOUNT, db_index=True)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
@@ -242,7 +241,6 @@ class Notification(models.Model):
             ),
         ]
         constraints = [
-            choices_constraint("notification_category_valid", Category, field="category"),
             models.CheckConstraint(
                 condition=~Q(status="sending") | Q(claimed_at__isnull=False),
                 name="notification_sending_has_claim",
@@ -253,9 +251,6 @@ class Notification(models.Model):
             ),
         ]
         permissions = [("retry_notification", "Can put failed notifications back in the queue")]
-
-    Meta.constraints += [choices_constraint("notification_status_valid", Status)]
-    status_is = StatusIs(Status)
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email}"
@@ -382,9 +377,7 @@ class NotificationPreference(models.Model):
             ),
             # Account and security emails cannot be turned off, so they have no preference.
             models.CheckConstraint(
-                condition=Q(
-                    category__in=["application_updates", "messages", "reminders", "alerts"]
-                ),
+                condition=Q(category__in=[category.value for category in OPTIONAL_CATEGORIES]),
                 name="preference_category_optional",
             ),
         ]
@@ -396,7 +389,7 @@ class NotificationPreference(models.Model):
     @staticmethod
     def optional_categories() -> list[Category]:
         """The categories a person may turn off, in display order."""
-        return [c for c in Category if c not in ALWAYS_EMAILED]
+        return list(OPTIONAL_CATEGORIES)
 
     @classmethod
     def is_emailed(cls, user_id: int, category: str) -> bool:

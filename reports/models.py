@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.uploads import private_storage
-from lifecycle import StatusIs, choices_constraint
-from lifecycle.fields import state_field
+from lifecycle.fields import VocabularyField, state_field
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ class Export(models.Model):
         DONE = "done", "Ready"
         FAILED = "failed"
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = VocabularyField(Kind)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -69,7 +68,7 @@ class Export(models.Model):
         default=False,
         help_text="The staff member asked for student email addresses in the file.",
     )
-    delivery = models.CharField(max_length=20, choices=Delivery.choices)
+    delivery = VocabularyField(Delivery)
     status = state_field(Status, default=Status.PENDING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
@@ -89,13 +88,6 @@ class Export(models.Model):
                 name="export_progress_within_total",
             ),
         ]
-
-    Meta.constraints += [
-        choices_constraint("export_kind_valid", Kind, field="kind"),
-        choices_constraint("export_delivery_valid", Delivery, field="delivery"),
-        choices_constraint("export_status_valid", Status),
-    ]
-    status_is = StatusIs(Status)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} export {self.period_label}"

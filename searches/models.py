@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from lifecycle.fields import VocabularyField
 from listings.filters import ListingFilter
 from listings.models import Listing, ListingQuerySet
 
@@ -79,7 +80,9 @@ class SavedSearch(models.Model):
         blank=True,
         help_text="The browse page's filters as a normalised query string (empty: every project).",
     )
-    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.DAILY)
+    frequency = VocabularyField(
+        Frequency, constraint="saved_search_frequency_valid", max_length=10, default=Frequency.DAILY
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_visit_at = models.DateTimeField(
@@ -101,10 +104,6 @@ class SavedSearch(models.Model):
         verbose_name_plural = "saved searches"
         constraints = [
             models.UniqueConstraint(fields=["user", "query"], name="one_saved_search_per_query"),
-            models.CheckConstraint(
-                condition=Q(frequency__in=["daily", "weekly"]),
-                name="saved_search_frequency_valid",
-            ),
         ]
 
     def __str__(self) -> str:

@@ -11,8 +11,8 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
-from lifecycle.fields import actor_field, state_field
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition
+from lifecycle.fields import VocabularyField, actor_field, state_field
 
 if TYPE_CHECKING:
     from accounts.models.organizations import Organization
@@ -73,7 +73,7 @@ class Membership(LifecycleModel, models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    role = VocabularyField(Role, default=Role.MEMBER)
     status = state_field(Status, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -86,11 +86,6 @@ class Membership(LifecycleModel, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org"),
         ]
-
-    Meta.constraints += [
-        choices_constraint("membership_role_valid", Role, field="role"),
-        choices_constraint("membership_status_valid", Status),
-    ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization}"

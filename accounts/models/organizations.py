@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from accounts.models.memberships import Membership
 from accounts.models.users import User
-from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition
 from lifecycle.fields import actor_field, state_field
 
 
@@ -123,10 +123,6 @@ class Organization(LifecycleModel, models.Model):
 
     class Meta:
         ordering = ["name"]
-
-    Meta.constraints = [
-        choices_constraint("organization_verification_valid", Verification, field="verification")
-    ]
 
     def __str__(self) -> str:
         return self.name

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.uploads import private_storage, validate_resume
 from applications.models.payment import Payment, PaymentStatus
-from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
+from lifecycle import Lifecycle, LifecycleModel, Transition
 from lifecycle.fields import state_field
 from listings.models import Listing
 
@@ -299,11 +299,6 @@ class Application(LifecycleModel, Payment):
                 name="offer_has_expiry",
             ),
         ]
-
-    Meta.constraints += [
-        choices_constraint("application_status_valid", Status),
-        choices_constraint("application_payment_valid", PaymentStatus, field="payment_status"),
-    ]
 
     def __str__(self) -> str:
         return f"{self.student} → {self.listing}"

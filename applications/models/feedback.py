@@ -12,8 +12,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from applications.models.application import Application
-from lifecycle import choices_constraint
-from lifecycle.fields import actor_field
+from lifecycle.fields import VocabularyField, actor_field
 from notifications.outbox import queue_email
 
 
@@ -40,7 +39,7 @@ class Feedback(models.Model):
     MIN_RATINGS_SHOWN = 3
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="feedback")
-    author_role = models.CharField(max_length=10, choices=Author.choices)
+    author_role = VocabularyField(Author, constraint="feedback_author_valid", max_length=10)
     author = actor_field(blank=False)
     rating = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -61,8 +60,6 @@ class Feedback(models.Model):
             ),
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"),
         ]
-
-    Meta.constraints += [choices_constraint("feedback_author_valid", Author, field="author_role")]
 
     def __str__(self) -> str:
         return f"{self.get_author_role_display()} feedback on {self.application}"

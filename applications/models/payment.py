@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from lifecycle import Lifecycle, StatusIs, Transition
+from lifecycle import Lifecycle, Transition
 from lifecycle.fields import state_field
 
 
@@ -54,14 +54,14 @@ class Payment(models.Model):
         ),
     )
 
-    payment_status = state_field(PaymentStatus, default=PaymentStatus.UNPAID)
+    payment_status = state_field(
+        PaymentStatus, default=PaymentStatus.UNPAID, constraint="application_payment_valid"
+    )
     paid_on = models.DateField("paid on", null=True, blank=True)
     payment_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     payment_reference = models.CharField(max_length=100, blank=True)
     payment_recorded_at = models.DateTimeField(null=True, blank=True)
     payment_confirmed_at = models.DateTimeField(null=True, blank=True)
-
-    payment_is = StatusIs(PaymentStatus, field="payment_status")
 
     class Meta:
         abstract = True

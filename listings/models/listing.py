@@ -19,8 +19,8 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from accounts.models import Organization
-from lifecycle import Lifecycle, LifecycleModel, Transition, choices_constraint
-from lifecycle.fields import actor_field, state_field
+from lifecycle import Lifecycle, LifecycleModel, Transition
+from lifecycle.fields import VocabularyField, actor_field, state_field
 from listings import risk
 from listings.models.endings import ListingEndings
 from listings.models.indexes import ORDER_AND_SEARCH_INDEXES
@@ -170,7 +170,7 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text="The fixed amount paid for the whole project. Unpaid listings are not accepted.",
     )
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
+    currency = VocabularyField(Currency, max_length=3, default=Currency.USD)
     hourly_rate = models.DecimalField(
         "effective hourly rate",
         max_digits=9,
@@ -192,8 +192,8 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
         help_text="Anything the student gets besides the fee: equipment, software licences, "
         "travel costs. Leave it empty when the fee is all; the listing then says so.",
     )
-    location_type = models.CharField(
-        max_length=10, choices=LocationType.choices, default=LocationType.REMOTE, db_index=True
+    location_type = VocabularyField(
+        LocationType, max_length=10, default=LocationType.REMOTE, db_index=True
     )
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField("state or region", max_length=100, blank=True)
@@ -269,11 +269,6 @@ class Listing(ListingEndings, LifecycleModel, models.Model):
                 name="listing_deadline_before_due_date",
             ),
         ]
-
-    Meta.constraints += [
-        choices_constraint("listing_status_valid", Status),
-        choices_constraint("listing_location_type_valid", LocationType, field="location_type"),
-    ]
 
     def __str__(self) -> str:
         return self.title

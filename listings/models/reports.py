@@ -9,8 +9,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition, choices_constraint
-from lifecycle.fields import actor_field, state_field
+from lifecycle import Lifecycle, LifecycleEvent, LifecycleModel, Transition
+from lifecycle.fields import VocabularyField, actor_field, state_field
 from listings.models.listing import Listing
 
 
@@ -99,7 +99,7 @@ class ListingReport(LifecycleModel, models.Model):
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_reports"
     )
-    reason = models.CharField(max_length=30, choices=Reason.choices)
+    reason = VocabularyField(Reason, max_length=30)
     details = models.TextField(max_length=2000, blank=True)
     weight = models.PositiveSmallIntegerField(
         default=0,
@@ -107,7 +107,7 @@ class ListingReport(LifecycleModel, models.Model):
         editable=False,
         help_text="What the report counts toward automatic suspension (see ReportWeight).",
     )
-    status = state_field(Status, default=Status.OPEN)
+    status = state_field(Status, default=Status.OPEN, constraint="report_status_valid")
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = actor_field()
@@ -121,8 +121,6 @@ class ListingReport(LifecycleModel, models.Model):
                 name="one_open_report_per_person",
             ),
         ]
-
-    Meta.constraints += [choices_constraint("report_status_valid", Status)]
 
     def __str__(self) -> str:
         return f"Report on {self.listing} by {self.reporter}"
