@@ -16,7 +16,7 @@ import datetime
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 
 from django.conf import settings
 from django.core.files import File
@@ -38,18 +38,21 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Column:
-    """One CSV column: its stable name, where the value comes from, what it means."""
+    """One CSV column: its stable name, what it means, where the value comes from."""
 
     name: str
-    source: str
     description: str
+    _: KW_ONLY
+    #: The field or lookup the value is read from, when it is not the column's own name.
+    source: str = ""
     #: Free text typed by someone: neutralised against spreadsheet formulas.
     text: bool = False
     #: A date-time: written as ISO 8601 in UTC by the database itself.
     moment: bool = False
 
     def expression(self):
-        return IsoUtc(self.source) if self.moment else F(self.source)
+        source = self.source or self.name
+        return IsoUtc(source) if self.moment else F(source)
 
 
 class IsoUtc(Func):
@@ -65,8 +68,8 @@ class IsoUtc(Func):
 
 EMAIL_COLUMN = Column(
     "student_email",
-    "student__email",
     "The student's email address; only in exports with student emails included.",
+    source="student__email",
 )
 
 #: The exports whose rows are each about one application, and the path from a row to it.
@@ -77,85 +80,70 @@ def engagement_columns(kind: str, listing_meaning: str) -> list[Column]:
     """The listing, organization and student of the application a row is about."""
     path = TO_APPLICATION[kind]
     return [
-        Column("listing_id", f"{path}listing_id", listing_meaning),
-        Column("listing_title", f"{path}listing__title", "The listing's title.", text=True),
+        Column("listing_id", listing_meaning, source=f"{path}listing_id"),
+        Column("listing_title", "The listing's title.", source=f"{path}listing__title", text=True),
         Column(
-            "organization", f"{path}listing__organization__name", "The organization.", text=True
+            "organization",
+            "The organization.",
+            source=f"{path}listing__organization__name",
+            text=True,
         ),
-        Column("industry", f"{path}listing__industry__name", "The listing's industry."),
-        Column("student_id", f"{path}student_id", "MicroIntern's number for the student."),
-        Column("student_name", "student_name", "The student's name.", text=True),
+        Column("industry", "The listing's industry.", source=f"{path}listing__industry__name"),
+        Column("student_id", "MicroIntern's number for the student.", source=f"{path}student_id"),
+        Column("student_name", "The student's name.", text=True),
     ]
 
 
 COLUMNS: dict[str, list[Column]] = {
     Export.Kind.LISTINGS: [
-        Column("listing_id", "pk", "MicroIntern's number for the listing."),
-        Column("title", "title", "The listing's title.", text=True),
-        Column("organization", "organization__name", "The organization's name.", text=True),
-        Column("organization_id", "organization_id", "MicroIntern's number for the organization."),
-        Column("industry", "industry__name", "The listing's industry."),
-        Column("status", "status", "Current status code (draft, submitted, published, …)."),
-        Column("location_type", "location_type", "remote, hybrid or onsite."),
-        Column("country", "country", "Two-letter country code, if given."),
-        Column("estimated_hours", "estimated_hours", "Hours of work the organization expects."),
-        Column("fee", "fee", "The fixed fee for the project, per student."),
-        Column("currency", "currency", "Currency of the fee (USD, EUR, GBP, CAD)."),
-        Column("hourly_rate", "hourly_rate", "Effective hourly rate: fee ÷ estimated hours."),
-        Column("openings", "openings", "How many students the organization will hire."),
-        Column("application_deadline", "application_deadline", "Last day to apply."),
-        Column("due_date", "due_date", "When the deliverables are due."),
-        Column("created_at", "created_at", "When the listing was first saved (UTC).", moment=True),
-        Column("submitted_at", "submitted_at", "Latest submission for review (UTC).", moment=True),
-        Column("published_at", "published_at", "First publication (UTC).", moment=True),
-        Column("closed_at", "closed_at", "When applications closed (UTC).", moment=True),
-        Column("applications", "application_count", "Applications received so far."),
+        Column("listing_id", "MicroIntern's number for the listing.", source="pk"),
+        Column("title", "The listing's title.", text=True),
+        Column("organization", "The organization's name.", source="organization__name", text=True),
+        Column("organization_id", "MicroIntern's number for the organization."),
+        Column("industry", "The listing's industry.", source="industry__name"),
+        Column("status", "Current status code (draft, submitted, published, …)."),
+        Column("location_type", "remote, hybrid or onsite."),
+        Column("country", "Two-letter country code, if given."),
+        Column("estimated_hours", "Hours of work the organization expects."),
+        Column("fee", "The fixed fee for the project, per student."),
+        Column("currency", "Currency of the fee (USD, EUR, GBP, CAD)."),
+        Column("hourly_rate", "Effective hourly rate: fee ÷ estimated hours."),
+        Column("openings", "How many students the organization will hire."),
+        Column("application_deadline", "Last day to apply."),
+        Column("due_date", "When the deliverables are due."),
+        Column("created_at", "When the listing was first saved (UTC).", moment=True),
+        Column("submitted_at", "Latest submission for review (UTC).", moment=True),
+        Column("published_at", "First publication (UTC).", moment=True),
+        Column("closed_at", "When applications closed (UTC).", moment=True),
+        Column("applications", "Applications received so far.", source="application_count"),
     ],
     Export.Kind.APPLICATIONS: [
-        Column("application_id", "pk", "MicroIntern's number for the application."),
-        Column("submitted_at", "created_at", "When the student applied (UTC).", moment=True),
-        Column("status", "status", "Current status code (submitted, offered, completed, …)."),
+        Column("application_id", "MicroIntern's number for the application.", source="pk"),
+        Column("submitted_at", "When the student applied (UTC).", source="created_at", moment=True),
+        Column("status", "Current status code (submitted, offered, completed, …)."),
         *engagement_columns(Export.Kind.APPLICATIONS, "The listing applied to."),
-        Column(
-            "viewed_at", "viewed_at", "When the organization first opened it (UTC).", moment=True
-        ),
-        Column("decided_at", "decided_at", "Offer or not-selected decision (UTC).", moment=True),
-        Column("offered_at", "offered_at", "When the offer was made (UTC).", moment=True),
-        Column("accepted_at", "accepted_at", "When the student accepted (UTC).", moment=True),
-        Column(
-            "work_submitted_at",
-            "work_submitted_at",
-            "Latest hand-in of the work (UTC).",
-            moment=True,
-        ),
-        Column(
-            "completed_at",
-            "completed_at",
-            "When the organization confirmed completion (UTC).",
-            moment=True,
-        ),
-        Column("fee", "listing__fee", "The listing's fee, per student."),
-        Column("currency", "listing__currency", "Currency of the fee."),
+        Column("viewed_at", "When the organization first opened it (UTC).", moment=True),
+        Column("decided_at", "Offer or not-selected decision (UTC).", moment=True),
+        Column("offered_at", "When the offer was made (UTC).", moment=True),
+        Column("accepted_at", "When the student accepted (UTC).", moment=True),
+        Column("work_submitted_at", "Latest hand-in of the work (UTC).", moment=True),
+        Column("completed_at", "When the organization confirmed completion (UTC).", moment=True),
+        Column("fee", "The listing's fee, per student.", source="listing__fee"),
+        Column("currency", "Currency of the fee.", source="listing__currency"),
     ],
     Export.Kind.FEEDBACK: [
-        Column("feedback_id", "pk", "MicroIntern's number for the feedback."),
-        Column("given_at", "created_at", "When it was first given (UTC).", moment=True),
-        Column(
-            "author_role",
-            "author_role",
-            "employer (rates the student) or student (rates the experience).",
-        ),
-        Column("rating", "rating", "1 to 5."),
-        Column("comment", "comment", "The written comment.", text=True),
-        Column(
-            "public", "public", "An employer's testimonial the student shows publicly (true/false)."
-        ),
-        Column("application_id", "application_id", "The engagement it is about."),
+        Column("feedback_id", "MicroIntern's number for the feedback.", source="pk"),
+        Column("given_at", "When it was first given (UTC).", source="created_at", moment=True),
+        Column("author_role", "employer (rates the student) or student (rates the experience)."),
+        Column("rating", "1 to 5."),
+        Column("comment", "The written comment.", text=True),
+        Column("public", "An employer's testimonial the student shows publicly (true/false)."),
+        Column("application_id", "The engagement it is about."),
         *engagement_columns(Export.Kind.FEEDBACK, "The listing."),
         Column(
             "completed_at",
-            "application__completed_at",
             "When the engagement was completed (UTC).",
+            source="application__completed_at",
             moment=True,
         ),
     ],
@@ -175,7 +163,7 @@ def columns(kind: str, *, include_emails: bool = False) -> list[Column]:
     """The columns of one kind of export, the email column last when asked for."""
     found = list(COLUMNS[kind])
     if include_emails and kind in EMAIL_SOURCE:
-        found.append(Column(EMAIL_COLUMN.name, EMAIL_SOURCE[kind], EMAIL_COLUMN.description))
+        found.append(replace(EMAIL_COLUMN, source=EMAIL_SOURCE[kind]))
     return found
 
 
