@@ -78,6 +78,16 @@ class ListedMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = ListedMultipleChoiceField
 
 
+class AmountFilter(django_filters.NumberFilter):
+    """A number box that accepts 0 to 100 000: the browse form's rate and hours."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 100_000)
+        kwargs.setdefault("widget", widgets.NumberInput)
+        super().__init__(*args, **kwargs)
+
+
 def estimated_count(queryset: QuerySet) -> int:
     """How many rows the planner expects `queryset` to return: its statistics, no scan."""
     sql, params = queryset.values("pk").query.sql_with_params()
@@ -120,22 +130,16 @@ class ListingFilter(django_filters.FilterSet):
         empty_label="Anywhere",
         widget=widgets.Select,
     )
-    min_rate = django_filters.NumberFilter(
+    min_rate = AmountFilter(
         label="Minimum hourly rate",
         field_name="hourly_rate",
         lookup_expr="gte",
-        min_value=0,
-        max_value=100_000,
         help_text="The fee divided by the estimated hours, in the listing's currency.",
-        widget=widgets.NumberInput,
     )
-    max_hours = django_filters.NumberFilter(
+    max_hours = AmountFilter(
         label="At most this many hours",
         field_name="estimated_hours",
         lookup_expr="lte",
-        min_value=0,
-        max_value=100_000,
-        widget=widgets.NumberInput,
     )
     sort = django_filters.ChoiceFilter(
         label="Sort by",
