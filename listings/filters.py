@@ -90,7 +90,10 @@ def estimated_count(queryset: QuerySet) -> int:
 
 
 class ListingFilter(django_filters.FilterSet):
-    """The browse and search form: every field narrows the open listings it is given."""
+    """The browse and search form: every field narrows the open listings it is given.
+
+    The fields are declared in the order the browse page shows them.
+    """
 
     q = django_filters.CharFilter(
         label="Search",
@@ -105,14 +108,6 @@ class ListingFilter(django_filters.FilterSet):
         to_field_name="slug",
         empty_label="All industries",
         widget=widgets.Select,
-    )
-    skills = ListedMultipleChoiceFilter(
-        label="Skills",
-        queryset=Skill.objects.all(),
-        to_field_name="slug",
-        method="with_any_skill",
-        widget=widgets.CheckboxSelectMultiple,
-        help_text="Shows projects that need any of the skills you tick.",
     )
     location_type = django_filters.ChoiceFilter(
         label="Where",
@@ -136,6 +131,14 @@ class ListingFilter(django_filters.FilterSet):
         min_value=0,
         max_value=100_000,
         widget=widgets.NumberInput,
+    )
+    skills = ListedMultipleChoiceFilter(
+        label="Skills",
+        queryset=Skill.objects.all(),
+        to_field_name="slug",
+        method="with_any_skill",
+        widget=widgets.CheckboxSelectMultiple,
+        help_text="Shows projects that need any of the skills you tick.",
     )
     sort = django_filters.ChoiceFilter(
         label="Sort by",
