@@ -100,7 +100,10 @@ def estimated_count(queryset: QuerySet) -> int:
 
 
 class ListingFilter(django_filters.FilterSet):
-    """The browse and search form: every field narrows the open listings it is given."""
+    """The browse and search form: every field narrows the open listings it is given.
+
+    The fields are declared in the order the browse page shows them.
+    """
 
     q = django_filters.CharFilter(
         label="Search",
@@ -115,14 +118,6 @@ class ListingFilter(django_filters.FilterSet):
         to_field_name="slug",
         empty_label="All industries",
         widget=widgets.Select,
-    )
-    skills = ListedMultipleChoiceFilter(
-        label="Skills",
-        queryset=Skill.objects.all(),
-        to_field_name="slug",
-        method="with_any_skill",
-        widget=widgets.CheckboxSelectMultiple,
-        help_text="Shows projects that need any of the skills you tick.",
     )
     location_type = django_filters.ChoiceFilter(
         label="Where",
@@ -140,6 +135,14 @@ class ListingFilter(django_filters.FilterSet):
         label="At most this many hours",
         field_name="estimated_hours",
         lookup_expr="lte",
+    )
+    skills = ListedMultipleChoiceFilter(
+        label="Skills",
+        queryset=Skill.objects.all(),
+        to_field_name="slug",
+        method="with_any_skill",
+        widget=widgets.CheckboxSelectMultiple,
+        help_text="Shows projects that need any of the skills you tick.",
     )
     sort = django_filters.ChoiceFilter(
         label="Sort by",
